@@ -1,0 +1,42 @@
+"""The ``sanzhi`` command: Django's manage.py with Sanzhi's own commands listed first."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+SANZHI_COMMANDS = [
+    ("init", "迁移数据库、收集静态文件、写入基础代码表 / migrate, collect static files, seed code tables"),
+    ("demo", "建设示范镇（仅限空库或示范库）/ build the demo town (empty or demo database only)"),
+    ("synth", "按规模生成合成户籍数据 / generate synthetic households at any scale"),
+    ("serve", "以生产方式运行网站（gunicorn + whitenoise）/ run the production web server"),
+    ("worker", "运行后台任务 / run background tasks"),
+    ("nodes", "列出或导入治理网格节点 / list nodes, or `nodes import FILE`"),
+    ("coverage", "网格覆盖检查 / coverage report: unassigned households, reps and their load"),
+    ("template", "生成导入模板 / write an import template (`template households OUT.xlsx`)"),
+    ("import", "导入户籍人口 / import households and residents from xlsx or csv"),
+    ("export", "导出户籍人口 / export households and residents to xlsx"),
+    ("check", "检查配置（生产环境用 --deploy）/ system checks (`check --deploy` for production)"),
+]
+
+
+def _print_help() -> None:
+    print("用法 / usage: sanzhi <命令 command> [选项 options]\n")
+    print("三治命令 / Sanzhi commands:")
+    for name, text in SANZHI_COMMANDS:
+        print(f"  {name:<10} {text}")
+    print("\n`sanzhi <命令> --help` 查看命令说明；`sanzhi help --all` 列出全部 Django 命令。")
+    print("`sanzhi <command> --help` for a command; `sanzhi help --all` for every Django command.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanzhi.settings")
+    if len(argv) < 2 or argv[1] in {"-h", "--help"} or argv[1:] == ["help"]:
+        _print_help()
+        return
+    if argv[1:3] == ["help", "--all"]:
+        argv = [argv[0], "help"]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
