@@ -28,7 +28,9 @@ class Node(MP_Node):
     """
 
     steplen = 4
-    node_order_by = ["code"]
+    # No node_order_by: sorted insertion renumbers the paths of later siblings, which would stale the
+    # path copies on households. Children are appended; screens order by code. A path changes only
+    # through grids.services.node_move, which rewrites the copies in the same transaction.
 
     code = models.CharField(_("编码"), max_length=30, unique=True)
     code_edition = models.PositiveSmallIntegerField(_("编码版本年份"))
