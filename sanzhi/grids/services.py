@@ -77,10 +77,10 @@ def node_create(
         "code_edition": edition or timezone.localdate().year,
     }
     if parent is None:
-        node = Node.add_root(**fields)
+        node = Node.objects.add_root(create_kwargs=fields)
     else:
         parent.refresh_from_db()  # treebeard needs the current numchild/path of the parent
-        node = parent.add_child(**fields)
+        node = Node.objects.add_child(parent, create_kwargs=fields)
     audit_record(actor=actor, action="node.create", subject=node, node_path=node.path, data={"code": code})
     return node
 
@@ -149,7 +149,7 @@ def node_move(*, actor: Any, node: Node, new_parent: Node, new_code: str = "", e
         raise Conflict(_("编码 {code} 已被使用").format(code=code), code="node_code_taken", data={"code": code})
 
     old_path, old_code = node.path, node.code
-    node.move(new_parent, pos="last-child")
+    Node.objects.move(node, new_parent, pos="last-child")
     node.refresh_from_db()
     _rewrite_paths(old_path, node.path)
 
