@@ -39,7 +39,9 @@ class RoleAssignment(models.Model):
     class Meta:
         verbose_name = _("角色任命")
         verbose_name_plural = _("角色任命")
-        constraints = [models.UniqueConstraint(fields=["user", "role", "node"], name="role_assignment_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "node"], name="role_assignment_unique")
+        ]
         indexes = [models.Index(fields=["role", "node_path"], name="role_assignment_role_path")]
 
     def __str__(self) -> str:
@@ -52,3 +54,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"

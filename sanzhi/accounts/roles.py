@@ -43,7 +43,14 @@ GRANTS: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset(_STAFF_READ | {C.REVEAL_PII, C.EDIT_REGISTRY}),
     Role.GRID_CHIEF: frozenset(
         _STAFF_READ
-        | {C.REVEAL_PII, C.VIEW_SENSITIVE, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_REGISTRY, C.VIEW_COVERAGE}
+        | {
+            C.REVEAL_PII,
+            C.VIEW_SENSITIVE,
+            C.EDIT_REGISTRY,
+            C.IMPORT_REGISTRY,
+            C.EXPORT_REGISTRY,
+            C.VIEW_COVERAGE,
+        }
     ),
     Role.STREET_ADMIN: frozenset(
         _STAFF_READ

@@ -50,7 +50,7 @@ def login_authenticate(*, request: Any, username: str, password: str) -> User:
         LoginFailure.objects.create(username=username.lower(), ip=ip)
         raise ValidationFailed(_("用户名或密码不正确"), code="invalid_credentials")
     LoginFailure.objects.filter(username=username.lower()).delete()
-    return user  # type: ignore[return-value]
+    return user
 
 
 @transaction.atomic
@@ -63,8 +63,13 @@ def role_assign(*, actor: Any, user: User, role: str, node: Node) -> RoleAssignm
         user=user, role=role, node=node, defaults={"node_path": node.path, "created_by": actor}
     )
     forget_assignments(user)
-    audit_record(actor=actor, action="role.assign", subject=assignment, node_path=node.path,
-                 data={"user": user.username, "role": role})
+    audit_record(
+        actor=actor,
+        action="role.assign",
+        subject=assignment,
+        node_path=node.path,
+        data={"user": user.username, "role": role},
+    )
     return assignment
 
 
@@ -72,7 +77,12 @@ def role_assign(*, actor: Any, user: User, role: str, node: Node) -> RoleAssignm
 def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
     if actor is not None and not scope_for(actor, Capability.ASSIGN_ROLES).contains(assignment.node_path):
         raise Forbidden(_("您无权在该节点撤销角色"), code="forbidden")
-    audit_record(actor=actor, action="role.revoke", subject=assignment, node_path=assignment.node_path,
-                 data={"user": assignment.user.username, "role": assignment.role})
+    audit_record(
+        actor=actor,
+        action="role.revoke",
+        subject=assignment,
+        node_path=assignment.node_path,
+        data={"user": assignment.user.username, "role": assignment.role},
+    )
     assignment.delete()
     forget_assignments(assignment.user)

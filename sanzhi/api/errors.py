@@ -49,8 +49,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = getattr(exc, "detail", "")
         message = str(detail) if detail else _("请求失败")
         data = {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            data["retry_after_seconds"] = int(exc.wait)
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            data["retry_after_seconds"] = int(wait)
     response.data = error_body(code, message, data)
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = 'Token realm="api"'

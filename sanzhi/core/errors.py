@@ -15,7 +15,9 @@ class DomainError(Exception):
     http_status: ClassVar[int] = 400
     default_code: ClassVar[str] = "invalid"
 
-    def __init__(self, message: str | Promise, *, code: str | None = None, data: dict[str, Any] | None = None):
+    def __init__(
+        self, message: str | Promise, *, code: str | None = None, data: dict[str, Any] | None = None
+    ):
         self.code = code or self.default_code
         self._message = message
         self.data = data or {}

@@ -13,7 +13,7 @@ class TimeStamped(models.Model):
 
 
 class AuditEvent(models.Model):
-    """审计日志: who did what to which subject. The actor and the subject are kept apart (zulip's RealmAuditLog)."""
+    """审计日志: who did what to which subject; the actor and the subject are kept apart."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

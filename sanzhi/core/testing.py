@@ -1,15 +1,16 @@
 """A small town and one persona per role, for every suite (healthchecks' owner/member/outsider idea).
 
-    county 511923000000 平昌县
-      township 511923100000 江口镇
-        village 511923100201 创举社区           grid 001 (micro 001, 002), grid 002 (micro 001)
-        village 511923100202 白衣村             grid 001 (micro 001)
+county 511923000000 平昌县
+  township 511923100000 江口镇
+    village 511923100201 创举社区           grid 001 (micro 001, 002), grid 002 (micro 001)
+    village 511923100202 白衣村             grid 001 (micro 001)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sanzhi.accounts.models import RoleAssignment, User
 from sanzhi.accounts.roles import Role
@@ -58,11 +59,20 @@ def make_user(username: str, *roles: tuple[str, Node], superuser: bool = False) 
     return user
 
 
-def make_resident(household: Household, name: str, relation: str = Relation.HEAD, **kw: object) -> Resident:
+def make_resident(household: Household, name: str, relation: str = Relation.HEAD, **kw: Any) -> Resident:
     _seq[0] += 1
-    id_number = make_id_number("511923", dt.date(1960 + _seq[0] % 40, 1 + _seq[0] % 12, 1 + _seq[0] % 28), _seq[0])
-    return resident_create(actor=None, household=household, name=name, id_number=id_number, relation=relation,
-                           phone=f"1380000{_seq[0]:04d}", **kw)  # type: ignore[arg-type]
+    id_number = make_id_number(
+        "511923", dt.date(1960 + _seq[0] % 40, 1 + _seq[0] % 12, 1 + _seq[0] % 28), _seq[0]
+    )
+    return resident_create(
+        actor=None,
+        household=household,
+        name=name,
+        id_number=id_number,
+        relation=relation,
+        phone=f"1380000{_seq[0]:04d}",
+        **kw,
+    )
 
 
 def build_town() -> Town:
@@ -76,7 +86,9 @@ def build_town() -> Town:
     micro2 = node_create(actor=None, parent=grid, code="511923100201001002", name="2号楼联户单元")
     node_create(actor=None, parent=grid2, code="511923100201002001", name="3号楼联户单元")
     other_grid = node_create(actor=None, parent=other_village, code="511923100202001", name="白衣一组")
-    other_micro = node_create(actor=None, parent=other_grid, code="511923100202001001", name="白衣一组联户单元")
+    other_micro = node_create(
+        actor=None, parent=other_grid, code="511923100202001001", name="白衣一组联户单元"
+    )
     town = Town(county, township, village, other_village, grid, micro, micro2, other_micro)
 
     h1 = household_create(actor=None, node=micro, address="创举社区1号楼101", number="H0001")

@@ -51,7 +51,8 @@ class Node(MP_Node):
         verbose_name_plural = _("治理节点")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind="grid", grid_level__gte=1) | (~models.Q(kind="grid") & models.Q(grid_level=0)),
+                condition=models.Q(kind="grid", grid_level__gte=1)
+                | (~models.Q(kind="grid") & models.Q(grid_level=0)),
                 name="node_grid_level_matches_kind",
             )
         ]
@@ -99,7 +100,12 @@ class NodeCodeChange(models.Model):
     new_code = models.CharField(max_length=30)
     edition = models.PositiveSmallIntegerField()
     changed_at = models.DateTimeField(auto_now_add=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.old_code} → {self.new_code} ({self.edition})"
 
 
 class PartyOrgKind(models.TextChoices):
@@ -116,7 +122,9 @@ class PartyOrganization(TimeStamped):
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类别"), max_length=20, choices=PartyOrgKind.choices)
     node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="party_orgs")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     secretary_name = models.CharField(_("书记/负责人"), max_length=50, blank=True)
 
     class Meta:

@@ -30,7 +30,10 @@ def scheme_for(node: Node) -> GridScheme:
     """The nearest scheme at or above ``node``; an unsaved default (15–30 households) if none."""
     ancestors = [node.path[:i] for i in range(node.steplen, len(node.path) + 1, node.steplen)]
     scheme = (
-        GridScheme.objects.filter(node__path__in=ancestors).select_related("node").order_by("-node__depth").first()
+        GridScheme.objects.filter(node__path__in=ancestors)
+        .select_related("node")
+        .order_by("-node__depth")
+        .first()
     )
     return scheme or GridScheme(name=_("默认方案"), rep_min_households=15, rep_max_households=30)
 
@@ -64,9 +67,16 @@ def node_create(
     if not name:
         raise ValidationFailed(_("名称不能为空"), code="name_required")
     kind = _kind_for_code(code, parent)
-    validate_code(code, kind=kind, parent_code=parent.code if parent else None, parent_kind=parent.kind if parent else None)
+    validate_code(
+        code,
+        kind=kind,
+        parent_code=parent.code if parent else None,
+        parent_kind=parent.kind if parent else None,
+    )
     if Node.objects.filter(code=code).exists():
-        raise Conflict(_("编码 {code} 已被使用").format(code=code), code="node_code_taken", data={"code": code})
+        raise Conflict(
+            _("编码 {code} 已被使用").format(code=code), code="node_code_taken", data={"code": code}
+        )
     grid_level = (parent.grid_level + 1) if kind == NodeKind.GRID and parent is not None else 0
     fields = {
         "code": code,
@@ -96,7 +106,9 @@ def node_update(*, actor: Any, node: Node, name: str | None = None, label: str |
         changed.append("label")
     if changed:
         node.save(update_fields=[*changed, "updated_at"])
-        audit_record(actor=actor, action="node.update", subject=node, node_path=node.path, data={"fields": changed})
+        audit_record(
+            actor=actor, action="node.update", subject=node, node_path=node.path, data={"fields": changed}
+        )
     return node
 
 
@@ -125,7 +137,9 @@ def _rewrite_paths(old_prefix: str, new_prefix: str) -> None:
 
 
 @transaction.atomic
-def node_move(*, actor: Any, node: Node, new_parent: Node, new_code: str = "", edition: int | None = None) -> Node:
+def node_move(
+    *, actor: Any, node: Node, new_parent: Node, new_code: str = "", edition: int | None = None
+) -> Node:
     """重新划格: move ``node`` with its subtree under ``new_parent``.
 
     A grid keeps its last three digits where they are free under the new parent; an administrative
@@ -146,7 +160,9 @@ def node_move(*, actor: Any, node: Node, new_parent: Node, new_code: str = "", e
         code = new_code.strip()
     validate_code(code, kind=node.kind, parent_code=new_parent.code, parent_kind=new_parent.kind)
     if code != node.code and Node.objects.filter(code=code).exists():
-        raise Conflict(_("编码 {code} 已被使用").format(code=code), code="node_code_taken", data={"code": code})
+        raise Conflict(
+            _("编码 {code} 已被使用").format(code=code), code="node_code_taken", data={"code": code}
+        )
 
     old_path, old_code = node.path, node.code
     Node.objects.move(node, new_parent, pos="last-child")
@@ -167,7 +183,9 @@ def node_move(*, actor: Any, node: Node, new_parent: Node, new_code: str = "", e
             sub_code = code + sub.code[len(old_code) :]
             Node.objects.filter(pk=sub.pk).update(code=sub_code, code_edition=edition)
             changes.append(
-                NodeCodeChange(node=sub, old_code=sub.code, new_code=sub_code, edition=edition, changed_by=changed_by)
+                NodeCodeChange(
+                    node=sub, old_code=sub.code, new_code=sub_code, edition=edition, changed_by=changed_by
+                )
             )
         NodeCodeChange.objects.bulk_create(changes)
     if level_shift:
@@ -180,7 +198,12 @@ def node_move(*, actor: Any, node: Node, new_parent: Node, new_code: str = "", e
         action="node.move",
         subject=node,
         node_path=node.path,
-        data={"old_code": old_code, "new_code": node.code, "old_path": old_path, "new_parent": new_parent.code},
+        data={
+            "old_code": old_code,
+            "new_code": node.code,
+            "old_path": old_path,
+            "new_parent": new_parent.code,
+        },
     )
     return node
 

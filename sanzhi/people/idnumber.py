@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from sanzhi.people.normalize import normalize_id_number
 

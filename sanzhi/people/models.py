@@ -50,7 +50,9 @@ class Household(TimeStamped):
     node = models.ForeignKey("grids.Node", on_delete=models.PROTECT, related_name="households")
     node_path = PathField()
     address = models.CharField(_("住址"), max_length=200)
-    kind = models.CharField(_("户类型"), max_length=12, choices=HouseholdKind.choices, default=HouseholdKind.FAMILY)
+    kind = models.CharField(
+        _("户类型"), max_length=12, choices=HouseholdKind.choices, default=HouseholdKind.FAMILY
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="households")
 
     class Meta:
@@ -68,7 +70,9 @@ class Resident(TimeStamped):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     node_path = PathField()
     name = models.CharField(_("姓名"), max_length=50)
-    id_type = models.CharField(_("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_type = models.CharField(
+        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
     id_number = models.CharField(_("证件号码"), max_length=18, unique=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
@@ -121,3 +125,6 @@ class PiiAccess(models.Model):
     class Meta:
         verbose_name = _("个人信息查看记录")
         verbose_name_plural = _("个人信息查看记录")
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} → {self.resident_id} @ {self.at:%Y-%m-%d %H:%M}"

@@ -31,11 +31,17 @@ def _visible(user: Any) -> tuple[Scope, Q]:
 
 def household_list_for(*, user: Any, under: Node | None = None, search: str = "") -> QuerySet[Household]:
     scope, q = _visible(user)
-    qs = Household.objects.filter(q | _own_household_q(user, "pk")) if not scope.everything else Household.objects.all()
+    qs = (
+        Household.objects.filter(q | _own_household_q(user, "pk"))
+        if not scope.everything
+        else Household.objects.all()
+    )
     if under is not None:
         qs = qs.filter(node_path__startswith=under.path)
     if search:
-        qs = qs.filter(Q(number__startswith=search) | Q(address__contains=search) | Q(members__name=search)).distinct()
+        qs = qs.filter(
+            Q(number__startswith=search) | Q(address__contains=search) | Q(members__name=search)
+        ).distinct()
     return qs.select_related("node").order_by("node_path", "id")
 
 
@@ -48,7 +54,11 @@ def household_get_for(*, user: Any, pk: int) -> Household:
 
 def resident_list_for(*, user: Any, under: Node | None = None, search: str = "") -> QuerySet[Resident]:
     scope, q = _visible(user)
-    qs = Resident.objects.all() if scope.everything else Resident.objects.filter(q | _own_household_q(user, "household_id"))
+    qs = (
+        Resident.objects.all()
+        if scope.everything
+        else Resident.objects.filter(q | _own_household_q(user, "household_id"))
+    )
     if under is not None:
         qs = qs.filter(node_path__startswith=under.path)
     if search:
