@@ -39,4 +39,13 @@ def main(argv: list[str] | None = None) -> None:
         argv = [argv[0], "help"]
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    from sanzhi.core.errors import DomainError
+
+    try:
+        execute_from_command_line(argv)
+    except DomainError as error:
+        # Bad input on the command line gets the same translated message as on the web, not a traceback.
+        print(f"错误 / error [{error.code}]: {error.message}", file=sys.stderr)
+        sys.exit(2)
+if __name__ == "__main__":
+    main()
