@@ -46,7 +46,7 @@ class Tag(models.Model):
 class Household(TimeStamped):
     """户: one dwelling household, attached to exactly one micro-grid (联户单元)."""
 
-    number = models.CharField(_("户编号"), max_length=32, unique=True, null=True, blank=True)
+    number = models.CharField(_("户编号"), max_length=32, null=True, blank=True)
     node = models.ForeignKey("grids.Node", on_delete=models.PROTECT, related_name="households")
     node_path = PathField()
     address = models.CharField(_("住址"), max_length=200)
@@ -59,6 +59,9 @@ class Household(TimeStamped):
         verbose_name = _("户")
         verbose_name_plural = _("户")
         indexes = [models.Index(fields=["node_path", "id"], name="household_path_idx")]
+        # Constraints rather than unique=True: PostgreSQL then gets no second LIKE index that
+        # every bulk load would have to maintain for searches nobody runs.
+        constraints = [models.UniqueConstraint(fields=["number"], name="household_number_unique")]
 
     def __str__(self) -> str:
         return self.number or self.address
@@ -73,7 +76,7 @@ class Resident(TimeStamped):
     id_type = models.CharField(
         _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
-    id_number = models.CharField(_("证件号码"), max_length=18, unique=True)
+    id_number = models.CharField(_("证件号码"), max_length=18)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -83,7 +86,12 @@ class Resident(TimeStamped):
         _("政治面貌"), max_length=2, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
     )
     party_org = models.ForeignKey(
-        "grids.PartyOrganization", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        "grids.PartyOrganization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        db_index=False,  # partial index below: most residents are not party members
     )
     education = models.CharField(_("文化程度"), max_length=2, choices=Education.choices, blank=True)
     marital_status = models.CharField(_("婚姻状况"), max_length=2, choices=MaritalStatus.choices, blank=True)
@@ -100,11 +108,19 @@ class Resident(TimeStamped):
     class Meta:
         verbose_name = _("居民")
         verbose_name_plural = _("居民")
-        indexes = [models.Index(fields=["node_path", "id"], name="resident_path_idx")]
+        indexes = [
+            models.Index(fields=["node_path", "id"], name="resident_path_idx"),
+            models.Index(
+                fields=["party_org"],
+                name="resident_party_org_idx",
+                condition=models.Q(party_org__isnull=False),
+            ),
+        ]
         constraints = [
+            models.UniqueConstraint(fields=["id_number"], name="resident_id_number_unique"),
             models.UniqueConstraint(
                 fields=["household"], condition=models.Q(relation="02"), name="one_head_per_household"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
