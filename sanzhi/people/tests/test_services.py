@@ -59,7 +59,11 @@ def test_bad_id_numbers_are_refused_and_nothing_is_written(town: Town, id_number
     before = Resident.objects.count()
     with pytest.raises(ValidationFailed) as caught:
         resident_create(
-            actor=None, household=town.households["h1"], name="某人", id_number=id_number, relation=Relation.SON
+            actor=None,
+            household=town.households["h1"],
+            name="某人",
+            id_number=id_number,
+            relation=Relation.SON,
         )
     assert caught.value.code == code
     assert Resident.objects.count() == before

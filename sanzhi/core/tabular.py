@@ -1,0 +1,354 @@
+"""The one reader for every spreadsheet import (户籍人口, 网格节点 …): .csv, .xlsx, .xls, .ods.
+
+``read_table`` opens the file, finds the header row and checks the headers at once (so a wrong file
+fails before any work); iterating the returned ``Table`` then streams the data rows:
+
+    table = read_table(path, required=["姓名", "身份证号"], optional=["联系电话"])
+    for row in table:            # Row(number=2, values={"姓名": "张三", ...})
+        ...
+
+Row numbers are the ones the user sees in Excel (header = row 1). Only known columns (required +
+optional) appear in ``Row.values``; text is stripped and an empty cell is ``None``. Rows whose known
+cells are all empty are skipped (Excel keeps formatted blank rows at the end of a sheet).
+
+Spreadsheet numbers keep their type so a caller can tell that a cell was a number (an ID number
+stored as a number has already lost its last digits); whole floats come back as ``int``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+
+from sanzhi.core.errors import ValidationFailed
+
+Cell = str | int | float | dt.date | dt.datetime | None
+
+CSV_EXTENSIONS = frozenset({".csv", ".txt"})
+SHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+_SNIFF_BYTES = 1 << 16
+# Header cells: full-width to half-width, no spaces; a leading/trailing * (the usual "required"
+# marker in Chinese templates) is ignored.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_HEADER_DROP = {ord(c): None for c in " \t\r\n\u00a0\u3000\u200b\ufeff"}
+
+
+class TabularError(ValidationFailed):
+    default_code = "table_invalid"
+
+
+class Row:
+    """One data row: ``number`` as shown in the spreadsheet, ``values`` keyed by header name."""
+
+    __slots__ = ("number", "values")
+
+    def __init__(self, number: int, values: dict[str, Cell]) -> None:
+        self.number = number
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"Row({self.number}, {self.values!r})"
+
+
+def header_key(text: object) -> str:
+    return str(text or "").translate(_FULLWIDTH).translate(_HEADER_DROP).strip("*")
+
+
+class Table:
+    """Headers found and a one-shot stream of data rows. Close it (or use ``with``) if not exhausted."""
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        columns: list[str],
+        index: list[tuple[str, int]],
+        rows: Iterator[tuple[int, Sequence[Any]]],
+        closer: Any = None,
+        text_cells: bool,
+    ) -> None:
+        self.path = path
+        self.columns = columns
+        self._index = index
+        self._rows = rows
+        self._closer = closer
+        self._text_cells = text_cells
+        self._consumed = False
+        self._csv_reader: Any = None
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer.close()
+            self._closer = None
+
+    def __iter__(self) -> Iterator[Row]:
+        if self._consumed:
+            raise RuntimeError("a Table can be iterated only once")
+        self._consumed = True
+        try:
+            if self._text_cells:
+                yield from self._iter_text()
+            else:
+                yield from self._iter_typed()
+        finally:
+            self.close()
+
+    def _iter_text(self) -> Iterator[Row]:
+        # The hot loop for CSV: every cell is a str, so one strip per known column and nothing else.
+        index = self._index
+        try:
+            for number, raw in self._rows:
+                width = len(raw)
+                values: dict[str, Cell] = {}
+                filled = False
+                for name, i in index:
+                    v = raw[i].strip() if i < width else ""
+                    if v:
+                        values[name] = v
+                        filled = True
+                    else:
+                        values[name] = None
+                if filled:
+                    yield Row(number, values)
+        except UnicodeDecodeError as exc:
+            raise TabularError(
+                _("文件编码无法识别（第 {row} 行附近），请另存为 UTF-8 或 GB18030 编码的 CSV").format(
+                    row=self._last_number()
+                ),
+                code="table_bad_encoding",
+                data={"reason": str(exc)},
+            ) from None
+        except csv.Error as exc:
+            raise TabularError(
+                _("CSV 文件格式错误：{reason}").format(reason=str(exc)),
+                code="table_unreadable",
+                data={"reason": str(exc)},
+            ) from None
+
+    def _last_number(self) -> int:
+        return int(getattr(self._csv_reader, "line_num", 0))
+
+    def _iter_typed(self) -> Iterator[Row]:
+        index = self._index
+        for number, raw in self._rows:
+            width = len(raw)
+            values: dict[str, Cell] = {}
+            filled = False
+            for name, i in index:
+                v = _cell(raw[i]) if i < width else None
+                values[name] = v
+                if v is not None:
+                    filled = True
+            if filled:
+                yield Row(number, values)
+
+
+def _cell(value: Any) -> Cell:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, (int, dt.date)):  # datetime is a date subclass
+        return value
+    text = str(value).strip()  # time, timedelta: shown as typed
+    return text or None
+
+
+def _fail(message: str, code: str, **data: Any) -> TabularError:
+    return TabularError(message, code=code, data=data)
+
+
+def _bad_encoding() -> str:
+    return _("文件编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV")
+
+
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=len(head) < _SNIFF_BYTES)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK/GB2312, which is what Excel in a Chinese locale writes.
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) < _SNIFF_BYTES)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise _fail(_bad_encoding(), "table_bad_encoding") from None
+
+
+def _open_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[Any]]], IO[str], Any]:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise _fail(
+            _("无法读取文件 {name}：{reason}").format(name=path.name, reason=exc.strerror or exc),
+            "table_unreadable",
+            file=path.name,
+        ) from None
+    if not head.strip():
+        raise _fail(_("文件是空的"), "table_empty")
+    encoding = _detect_encoding(head)
+    first_line = head.split(b"\n", 1)[0]
+    delimiter = "\t" if b"\t" in first_line and b"," not in first_line else ","
+    text = path.open("r", encoding=encoding, newline="", errors="strict")
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except (UnicodeDecodeError, csv.Error):
+        text.close()
+        raise _fail(_bad_encoding(), "table_bad_encoding") from None
+    if header is None:
+        text.close()
+        raise _fail(_("文件是空的"), "table_empty")
+    # csv records are Excel rows (a quoted newline stays inside its cell), so numbering is by record.
+    return header, enumerate(reader, start=2), text, reader
+
+
+def _open_sheet(path: Path) -> tuple[list[Any], Iterator[tuple[int, Sequence[Any]]], Any]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception as exc:  # calamine raises several unrelated types for a corrupt/foreign file
+        raise _fail(
+            _("无法读取文件 {name}，请确认它是有效的 Excel 文件").format(name=path.name),
+            "table_unreadable",
+            file=path.name,
+            reason=str(exc),
+        ) from None
+    # calamine starts the range at the first used cell; its row offset keeps our numbers equal to
+    # the row numbers Excel shows.
+    start_row = (sheet.start or (0, 0))[0]
+    numbered = enumerate(rows, start=start_row + 1)
+    for _number, raw in numbered:
+        if any(_cell(v) is not None for v in raw):
+            return list(raw), numbered, workbook
+    workbook.close()
+    raise _fail(_("文件是空的"), "table_empty")
+
+
+def read_table(path: Path, *, required: Sequence[str], optional: Sequence[str] = ()) -> Table:
+    """Open ``path`` and check its header row; raises TabularError (a ValidationFailed)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise _fail(_("文件 {name} 不存在").format(name=path.name), "table_missing_file", file=path.name)
+    if suffix in CSV_EXTENSIONS:
+        header, rows, closer, csv_reader = _open_csv(path)
+        text_cells = True
+    elif suffix in SHEET_EXTENSIONS:
+        header, rows, closer = _open_sheet(path)
+        text_cells, csv_reader = False, None
+    else:
+        raise _fail(
+            _("不支持的文件类型 {ext}，请使用 .xlsx 或 .csv").format(ext=suffix or "?"),
+            "table_bad_extension",
+            extension=suffix,
+        )
+    try:
+        table = _make_table(path, header, rows, closer, text_cells, required, optional)
+        table._csv_reader = csv_reader
+        return table
+    except TabularError:
+        if closer is not None:
+            closer.close()
+        raise
+
+
+def _make_table(
+    path: Path,
+    header: Sequence[Any],
+    rows: Iterator[tuple[int, Sequence[Any]]],
+    closer: Any,
+    text_cells: bool,
+    required: Sequence[str],
+    optional: Sequence[str],
+) -> Table:
+    known = {header_key(name): name for name in [*required, *optional]}
+    columns: list[str] = []
+    positions: dict[str, int] = {}
+    duplicates: list[str] = []
+    for i, cell in enumerate(header):
+        key = header_key(cell)
+        if not key:
+            continue
+        name = known.get(key, key)
+        if name in positions:
+            duplicates.append(name)
+            continue
+        positions[name] = i
+        columns.append(name)
+    if not columns:
+        raise _fail(_("第 1 行没有表头"), "table_no_header")
+    if duplicates:
+        raise _fail(
+            _("表头重复：{names}").format(names="、".join(duplicates)),
+            "table_duplicate_headers",
+            duplicates=duplicates,
+        )
+    missing = [name for name in required if name not in positions]
+    if missing:
+        raise _fail(
+            _("缺少必需的列：{names}").format(names="、".join(missing)),
+            "table_missing_headers",
+            missing=missing,
+            found=columns,
+        )
+    index = [(name, positions[name]) for name in [*required, *optional] if name in positions]
+    return Table(path=path, columns=columns, index=index, rows=rows, closer=closer, text_cells=text_cells)
+
+
+def read_table_bytes(
+    data: bytes, *, filename: str, required: Sequence[str], optional: Sequence[str] = ()
+) -> Table:
+    """For uploads: spill to a temporary file (calamine and the CSV sniffer want a path)."""
+    import tempfile
+
+    suffix = Path(filename).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp:
+        tmp.write(data)
+    try:
+        table = read_table(Path(tmp.name), required=required, optional=optional)
+    except TabularError:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
+    table._closer = _Unlinker(table._closer, Path(tmp.name))
+    return table
+
+
+class _Unlinker:
+    def __init__(self, inner: Any, path: Path) -> None:
+        self._inner = inner
+        self._path = path
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+        self._path.unlink(missing_ok=True)
+
+
+__all__ = ["Cell", "Row", "Table", "TabularError", "header_key", "read_table", "read_table_bytes"]
