@@ -16,6 +16,9 @@ from sanzhi.core.errors import ValidationFailed
 ADMIN_CODE_LENGTH = 12
 GRID_SEGMENT_LENGTH = 3
 _DIGITS = re.compile(r"^\d+$")
+ADMIN_LEVELS = ("province", "city", "county", "township", "village")
+# Leading digits an administrative code's descendants share with it.
+SIGNIFICANT_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": ADMIN_CODE_LENGTH}
 
 
 def admin_kind_of(code: str) -> str:
@@ -57,8 +60,12 @@ def validate_code(code: str, *, kind: str, parent_code: str | None, parent_kind:
         return
     if parent_kind == "grid" or len(parent_code) != ADMIN_CODE_LENGTH:
         fail(_("行政区划不能挂在网格之下"))
-    shared = {"city": 2, "county": 4, "township": 6, "village": 9}.get(kind, 0)
-    if code[:shared] != parent_code[:shared] or admin_kind_of(parent_code) == kind:
+    # A child shares its parent's significant digits. Taking the count from the parent (not the
+    # child) admits the real skips: 省直辖县级 (429004 仙桃 under 42 湖北) and cities without
+    # counties whose townships hang directly under them (441900003 under 4419 东莞).
+    parent_level = admin_kind_of(parent_code)
+    shared = SIGNIFICANT_DIGITS[parent_level]
+    if code[:shared] != parent_code[:shared] or ADMIN_LEVELS.index(parent_level) >= ADMIN_LEVELS.index(kind):
         fail(_("编码 {code} 不属于上级 {parent}").format(code=code, parent=parent_code))
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from sanzhi.accounts.roles import Capability
 from sanzhi.accounts.scoping import assignments_of, scope_for
 from sanzhi.core.errors import NotFound
-from sanzhi.grids.models import Node
+from sanzhi.grids.models import Node, PartyOrganization
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ def subtree_totals_by_child(nodes: list[Node]) -> dict[int, Totals]:
         for path in by_path:
             q |= Q(path__startswith=path)
         rows = (
+            # order_by(): treebeard's manager orders by path, which would put path into the GROUP BY.
             Node.objects.filter(q)
+            .order_by()
             .annotate(prefix=Substr("path", 1, length))
             .values("prefix")
             .annotate(h=Sum("households_direct"), r=Sum("residents_direct"))
@@ -107,3 +109,95 @@ def node_list(*, under: Node | None = None, level: int | None = None) -> QuerySe
 def assignment_nodes_of(user: Any) -> list[Node]:
     ids = [node_id for _role, _path, node_id in assignments_of(user)]
     return list(Node.objects.filter(pk__in=ids).order_by("code"))
+
+
+def party_orgs_for(*, user: Any, node: Node) -> QuerySet[PartyOrganization]:
+    """Party organisations attached anywhere in ``node``'s subtree, if the user may see the node."""
+    if not scope_for(user, Capability.VIEW_TREE).contains(node.path):
+        raise NotFound(_("节点不存在或不在您的管辖范围内"))
+    return (
+        PartyOrganization.objects.filter(node__path__startswith=node.path)
+        .select_related("node", "parent")
+        .order_by("node__path", "id")
+    )
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    """One line of ``sanzhi nodes``: a node with its parent's code and its subtree totals."""
+
+    code: str
+    name: str
+    label: str
+    kind: str
+    depth: int
+    grid_level: int
+    parent_code: str
+    households: int
+    residents: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "label": self.label,
+            "kind": self.kind,
+            "depth": self.depth,
+            "grid_level": self.grid_level,
+            "parent_code": self.parent_code,
+            "households": self.households,
+            "residents": self.residents,
+        }
+
+
+def node_rows(*, under: Node | None = None, level: int | None = None) -> list[NodeRow]:
+    """Nodes of a subtree in path order with subtree totals, from one scan of the subtree's rollup
+    counters (a node's total is the sum over every node whose path starts with its path)."""
+    prefix = under.path if under is not None else ""
+    step = Node.steplen
+    nodes = list(
+        Node.objects.filter(path__startswith=prefix)
+        .order_by("path")
+        .values_list(
+            "path",
+            "code",
+            "name",
+            "label",
+            "kind",
+            "depth",
+            "grid_level",
+            "households_direct",
+            "residents_direct",
+        )
+    )
+    # Bottom-up: in reverse path order every child comes before its parent, so each node passes its
+    # finished subtree total to its parent once (one addition per node, whatever the depth).
+    households: dict[str, int] = {}
+    residents: dict[str, int] = {}
+    code_at: dict[str, str] = {}
+    for path, code, _name, _label, _kind, _depth, _gl, h, r in reversed(nodes):
+        code_at[path] = code
+        h = households[path] = households.get(path, 0) + h
+        r = residents[path] = residents.get(path, 0) + r
+        parent = path[:-step]
+        if len(parent) >= len(prefix) and parent:
+            households[parent] = households.get(parent, 0) + h
+            residents[parent] = residents.get(parent, 0) + r
+    if under is not None and under.depth > 1:
+        parent = Node.objects.filter(path=under.path[:-step]).values_list("code", flat=True).first()
+        code_at[under.path[:-step]] = parent or ""
+    return [
+        NodeRow(
+            code=code,
+            name=name,
+            label=label,
+            kind=kind,
+            depth=depth,
+            grid_level=grid_level,
+            parent_code=code_at.get(path[:-step], "") if depth > 1 else "",
+            households=households.get(path, 0),
+            residents=residents.get(path, 0),
+        )
+        for path, code, name, label, kind, depth, grid_level, _h, _r in nodes
+        if level is None or depth == level
+    ]
