@@ -1,4 +1,9 @@
-"""Every API error is JSON ``{"code", "message", "data"}`` with the right status, never an HTML page."""
+"""Every API error is JSON ``{"code", "message", "data"}`` with the right status, never an HTML page.
+
+DomainErrors keep their own code; DRF's exceptions (auth, parse, validation, 405, 415, throttling,
+pagination) are mapped to stable codes here. Anything else is a bug and reaches Django's handler500,
+which answers JSON under /api/ as well.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from sanzhi.core.errors import DomainError
 
@@ -26,33 +32,53 @@ _DRF_CODES = {
     exceptions.ValidationError: "invalid",
 }
 
+WWW_AUTHENTICATE = 'Token realm="api"'
+
 
 def error_body(code: str, message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"code": code, "message": message, "data": data or {}}
 
 
+def _fields(detail: Any) -> dict[str, Any]:
+    # A serializer-level error arrives as a list; clients always get a mapping under data.fields.
+    if isinstance(detail, dict):
+        return detail
+    return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+
+
+def _domain_response(exc: DomainError) -> Response:
+    set_rollback()
+    response = Response(exc.as_dict(), status=exc.http_status)
+    retry = exc.data.get("retry_after_seconds")
+    if exc.http_status == status.HTTP_429_TOO_MANY_REQUESTS and isinstance(retry, int):
+        response["Retry-After"] = str(retry)
+    if exc.http_status == status.HTTP_401_UNAUTHORIZED:
+        response["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.http_status)
+        return _domain_response(exc)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(_("不存在，或不在您的管辖范围内"))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    data: dict[str, Any] = {}
     if isinstance(exc, exceptions.ValidationError):
         message = _("提交的数据有误")
-        data: dict[str, Any] = {"fields": response.data}
+        data["fields"] = _fields(response.data)
     else:
         detail = getattr(exc, "detail", "")
         message = str(detail) if detail else _("请求失败")
-        data = {}
-        wait = getattr(exc, "wait", None)
-        if isinstance(exc, exceptions.Throttled) and wait is not None:
+        wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+        if wait is not None:
             data["retry_after_seconds"] = int(wait)
     response.data = error_body(code, message, data)
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
-        response["WWW-Authenticate"] = 'Token realm="api"'
+        response["WWW-Authenticate"] = WWW_AUTHENTICATE
     return response
