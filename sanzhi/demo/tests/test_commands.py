@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from sanzhi.cli import SANZHI_COMMANDS, main
+
+
+def test_serve_refuses_without_collected_static(tmp_path: Path) -> None:
+    with override_settings(STATIC_ROOT=tmp_path / "static"), pytest.raises(CommandError, match="sanzhi init"):
+        call_command("serve", bind="127.0.0.1:0")
+
+
+def test_init_migrates_and_collects_static(db: None, tmp_path: Path) -> None:
+    root = tmp_path / "static"
+    with override_settings(STATIC_ROOT=root):
+        call_command("init", verbosity=0)
+        assert (root / "staticfiles.json").is_file()
+        from sanzhi.demo.management.commands.serve import static_ready
+
+        assert static_ready()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_drains_the_queue_and_exits() -> None:
+    call_command("worker", batch=True, verbosity=0)
+
+
+def test_cli_help_lists_the_front_door_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["sanzhi", "--help"])
+    out = capsys.readouterr().out
+    for name in ("init", "demo", "synth", "serve", "worker"):
+        assert f"  {name} " in out
+    assert {name for name, _text in SANZHI_COMMANDS} >= {"init", "demo", "synth", "serve", "worker"}
+
+
+def test_demo_and_synth_ask_for_init_on_an_unmigrated_database(db: None) -> None:
+    from django.db import connection
+
+    from sanzhi.demo.guard import require_migrated
+
+    require_migrated()  # the test database is migrated
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'people' AND name = '0002_seed_tags'")
+    with pytest.raises(CommandError, match="sanzhi init"):
+        call_command("demo")
+    with pytest.raises(CommandError, match="sanzhi init"):
+        call_command("synth", households=10, into="511923000000")
