@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Q
 
 from sanzhi.accounts.roles import GRANTS, Role
+from sanzhi.core.fields import subtree_q
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,16 @@ class Scope:
         return not self.everything and not self.paths
 
     def q(self, field: str = "node_path") -> Q:
+        """Filter on a PathField copy (``…node_path``: an index range) or on Node.path (a prefix)."""
         if self.everything:
             return Q()
         if not self.paths:
             return Q(pk__in=[])
         query = Q()
         for path in self.paths:
-            query |= Q(**{f"{field}__startswith": path})
+            query |= (
+                subtree_q(field, path) if field.endswith("node_path") else Q(**{f"{field}__startswith": path})
+            )
         return query
 
     def contains(self, path: str) -> bool:

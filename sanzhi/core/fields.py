@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 
 class PathField(models.CharField):
@@ -21,3 +22,16 @@ class PathField(models.CharField):
         if connection.vendor == "postgresql":
             params["collation"] = "C"
         return params
+
+
+# Greater than every character of treebeard's path alphabet (0-9, A-Z) in byte order.
+_PATH_CEILING = "~"
+
+
+def subtree_q(field: str, path: str) -> Q:
+    """Rows whose path copy lies in the subtree at ``path``, as a range (``path <= x < path~``).
+
+    A range uses the btree index on SQLite too, where Django's ``LIKE … ESCAPE`` for startswith
+    cannot; on PostgreSQL the C collation of PathField makes the range equal to the prefix.
+    """
+    return Q(**{f"{field}__gte": path, f"{field}__lt": path + _PATH_CEILING})

@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from sanzhi.accounts.models import RoleAssignment
 from sanzhi.accounts.roles import Role
+from sanzhi.core.fields import subtree_q
 from sanzhi.grids.models import Node, NodeKind
 from sanzhi.grids.schemes import SchemeIndex, ancestor_paths
 from sanzhi.people.models import Household
@@ -213,7 +214,7 @@ def coverage_report(*, root: Node | None, limit: int = DEFAULT_LIMIT) -> Coverag
     # Representatives on micro-grids of the subtree: who serves which unit, and how many share it.
     reps_at: dict[int, list[tuple[int, str, str]]] = {}
     for node_id, user_id, username, display_name in (
-        RoleAssignment.objects.filter(role=Role.HOUSEHOLD_REP, node_path__startswith=root_path)
+        RoleAssignment.objects.filter(subtree_q("node_path", root_path), role=Role.HOUSEHOLD_REP)
         .order_by("node_path", "user_id")
         .values_list("node_id", "user_id", "user__username", "user__display_name")
     ):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from sanzhi.accounts.roles import Capability
 from sanzhi.accounts.scoping import Scope, scope_for
 from sanzhi.core.errors import Forbidden, NotFound
+from sanzhi.core.fields import subtree_q
 from sanzhi.core.masking import mask_id_number, mask_phone
 from sanzhi.grids.models import Node
 from sanzhi.people.models import Household, Resident, Tag
@@ -37,7 +38,7 @@ def household_list_for(*, user: Any, under: Node | None = None, search: str = ""
         else Household.objects.all()
     )
     if under is not None:
-        qs = qs.filter(node_path__startswith=under.path)
+        qs = qs.filter(subtree_q("node_path", under.path))
     if search:
         qs = qs.filter(
             Q(number__startswith=search) | Q(address__contains=search) | Q(members__name=search)
@@ -60,7 +61,7 @@ def resident_list_for(*, user: Any, under: Node | None = None, search: str = "")
         else Resident.objects.filter(q | _own_household_q(user, "household_id"))
     )
     if under is not None:
-        qs = qs.filter(node_path__startswith=under.path)
+        qs = qs.filter(subtree_q("node_path", under.path))
     if search:
         qs = qs.filter(Q(name=search) | Q(id_number=search.upper()) | Q(phone__endswith=search))
     return qs.select_related("household").order_by("node_path", "id")
