@@ -21,6 +21,7 @@ from sanzhi.accounts.roles import Capability
 from sanzhi.accounts.scoping import Scope, scope_for
 from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import Forbidden, ValidationFailed
+from sanzhi.core.fields import subtree_q
 from sanzhi.core.masking import mask_id_number, mask_phone
 from sanzhi.grids.models import Node
 from sanzhi.people.codes import (
@@ -50,7 +51,7 @@ def export_households(*, actor: Any, node: Node, out: Path, reveal: bool = False
     everything = Scope(everything=True)
     if actor is None:
         reveal_scope = sensitive_scope = everything
-        residents = Resident.objects.filter(node_path__startswith=node.path).order_by(
+        residents = Resident.objects.filter(subtree_q("node_path", node.path)).order_by(
             "node_path", "household_id", "relation", "id"
         )
     else:
