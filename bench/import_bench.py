@@ -3,10 +3,11 @@
     python bench/import_bench.py --sizes 100000,1000000 --dbs sqlite,postgres --formats csv,xlsx
 
 For each (db, format, size): a fresh database (SQLite file under bench/out, or PostgreSQL database
-``sanzhi_bench`` dropped, recreated and migrated), a tree with enough micro-grids, then the import in
-a child process (wall time of the import call, peak RSS of that child from wait4). The raw bulk
-load writes the same rows, pre-built as tuples, with COPY (PostgreSQL) or executemany (SQLite) into
-a fresh database; the ratio is import time / raw time. Files are generated once into bench/out/.
+``sanzhi_bench``, or $SANZHI_BENCH_DB, dropped, recreated and migrated), a tree with enough
+micro-grids, then the import in a child process (wall time of the import call, peak RSS of that
+child from wait4). The raw bulk load writes the same rows, pre-built as tuples, with COPY
+(PostgreSQL) or executemany (SQLite) into a fresh database; the ratio is import time / raw time.
+Files are generated once into bench/out/.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgres://postgres@127.0.0.1:5432/sanzhi_bench"
+# Parallel runs on one server each pass their own name (SANZHI_BENCH_DB=...), so none drops another's.
+PG_DB = os.environ.get("SANZHI_BENCH_DB", "sanzhi_bench")
+PG_BENCH = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
 SQLITE_FILE = OUT / "bench.sqlite3"
 HOUSEHOLDS_PER_MICRO = 30
 SURNAMES = (
@@ -227,12 +230,11 @@ def child_raw(url: str, size: int) -> None:
     postgres = connection.vendor == "postgresql"
     stamp = now if postgres else connection.ops.adapt_datetimefield_value(now)
     households, residents = [], []
-    hid = rid = 0
-    for row in synthetic_rows(size):
+    hid = 0
+    for rid, row in enumerate(synthetic_rows(size), start=1):
         if row[3] == "户主":
             hid += 1
             households.append((hid, stamp, stamp, row[0], nodes[row[1]], paths[row[1]], row[2], "family"))
-        rid += 1
         checked = check_id_number(row[5])
         born = checked.birth_date if postgres else checked.birth_date.isoformat()  # type: ignore[union-attr]
         residents.append(
@@ -286,8 +288,8 @@ def fresh_db(db: str) -> str:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS sanzhi_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE sanzhi_bench")
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PG_DB}"')
     return PG_BENCH
 
 
@@ -324,7 +326,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     dbs, formats = args.dbs.split(","), args.formats.split(",")
     lines = [
-        "| db | format | residents | import s | rows/s | peak RSS MiB | raw bulk s | raw rows/s | import/raw |",
+        "| db | format | residents | import s | rows/s | peak RSS MiB "
+        "| raw bulk s | raw rows/s | import/raw |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size in sizes:
@@ -339,7 +342,7 @@ def main() -> None:
                 result, rss = run_child("import", url, str(files[fmt]))
                 if result.get("rejected"):
                     print(f"rejected rows: {result}", file=sys.stderr)
-                secs, rows = float(result["seconds"]), int(result["rows"])  # type: ignore[arg-type]
+                secs, rows = float(result["seconds"]), int(result["rows"])  # type: ignore[arg-type,call-overload]
                 raw_secs = float(raw["seconds"])  # type: ignore[arg-type]
                 line = (
                     f"| {db} | {fmt} | {rows:,} | {secs:.1f} | {rows / secs:,.0f} | {rss:,.0f} | "

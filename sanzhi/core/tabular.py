@@ -27,11 +27,15 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from sanzhi.core.errors import ValidationFailed
+from sanzhi.core.xlsx import XlsxError, XlsxSheet
 
 Cell = str | int | float | dt.date | dt.datetime | None
 
 CSV_EXTENSIONS = frozenset({".csv", ".txt"})
 SHEET_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+# Office Open XML sheets are streamed by core.xlsx; the others (.xls, .xlsb, .ods) go to calamine,
+# which loads the whole sheet (fine for the sizes those formats are used at).
+XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 _SNIFF_BYTES = 1 << 16
 # Header cells: full-width to half-width, no spaces; a leading/trailing * (the usual "required"
 # marker in Chinese templates) is ignored.
@@ -72,6 +76,7 @@ class Table:
         rows: Iterator[tuple[int, Sequence[Any]]],
         closer: Any = None,
         text_cells: bool,
+        stream_cells: bool = False,
     ) -> None:
         self.path = path
         self.columns = columns
@@ -79,6 +84,7 @@ class Table:
         self._rows = rows
         self._closer = closer
         self._text_cells = text_cells
+        self._stream_cells = stream_cells
         self._consumed = False
         self._csv_reader: Any = None
 
@@ -100,6 +106,8 @@ class Table:
         try:
             if self._text_cells:
                 yield from self._iter_text()
+            elif self._stream_cells:
+                yield from self._iter_stream()
             else:
                 yield from self._iter_typed()
         finally:
@@ -139,6 +147,28 @@ class Table:
 
     def _last_number(self) -> int:
         return int(getattr(self._csv_reader, "line_num", 0))
+
+    def _iter_stream(self) -> Iterator[Row]:
+        # The streaming .xlsx reader already typed the cells (numbers, dates): only text is stripped.
+        index = self._index
+        try:
+            for number, raw in self._rows:
+                width = len(raw)
+                values: dict[str, Cell] = {}
+                filled = False
+                for name, i in index:
+                    v = raw[i] if i < width else None
+                    if isinstance(v, str):
+                        v = v.strip() or None
+                    elif v is not None:
+                        v = _cell(v)
+                    values[name] = v
+                    if v is not None:
+                        filled = True
+                if filled:
+                    yield Row(number, values)
+        except XlsxError as exc:
+            raise _unreadable_sheet(self.path, exc) from None
 
     def _iter_typed(self) -> Iterator[Row]:
         index = self._index
@@ -226,6 +256,45 @@ def _open_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[Any]]
     return header, enumerate(reader, start=2), text, reader
 
 
+def _unreadable_sheet(path: Path, exc: Exception) -> TabularError:
+    return _fail(
+        _("无法读取文件 {name}，请确认它是有效的 Excel 文件").format(name=path.name),
+        "table_unreadable",
+        file=path.name,
+        reason=str(exc),
+    )
+
+
+def _open_xlsx(path: Path) -> tuple[list[Any], Iterator[tuple[int, Sequence[Any]]], Any]:
+    """Stream the first sheet (flat memory at any size); the header is the first non-empty row."""
+    try:
+        sheet = XlsxSheet(path)
+    except XlsxError as exc:
+        raise _unreadable_sheet(path, exc) from None
+    rows = sheet.rows()
+    try:
+        for _number, raw in rows:
+            if any(_cell(v) is not None for v in raw):
+                return list(raw), rows, _SheetCloser(sheet, rows)
+    except XlsxError as exc:
+        sheet.close()
+        raise _unreadable_sheet(path, exc) from None
+    sheet.close()
+    raise _fail(_("文件是空的"), "table_empty")
+
+
+class _SheetCloser:
+    def __init__(self, sheet: XlsxSheet, rows: Iterator[Any]) -> None:
+        self._sheet = sheet
+        self._rows = rows
+
+    def close(self) -> None:
+        close_rows = getattr(self._rows, "close", None)
+        if close_rows is not None:
+            close_rows()
+        self._sheet.close()
+
+
 def _open_sheet(path: Path) -> tuple[list[Any], Iterator[tuple[int, Sequence[Any]]], Any]:
     from python_calamine import CalamineWorkbook
 
@@ -260,6 +329,9 @@ def read_table(path: Path, *, required: Sequence[str], optional: Sequence[str] =
     if suffix in CSV_EXTENSIONS:
         header, rows, closer, csv_reader = _open_csv(path)
         text_cells = True
+    elif suffix in XLSX_EXTENSIONS:
+        header, rows, closer = _open_xlsx(path)
+        text_cells, csv_reader = False, None
     elif suffix in SHEET_EXTENSIONS:
         header, rows, closer = _open_sheet(path)
         text_cells, csv_reader = False, None
@@ -319,13 +391,21 @@ def _make_table(
             found=columns,
         )
     index = [(name, positions[name]) for name in [*required, *optional] if name in positions]
-    return Table(path=path, columns=columns, index=index, rows=rows, closer=closer, text_cells=text_cells)
+    return Table(
+        path=path,
+        columns=columns,
+        index=index,
+        rows=rows,
+        closer=closer,
+        text_cells=text_cells,
+        stream_cells=isinstance(closer, _SheetCloser),
+    )
 
 
 def read_table_bytes(
     data: bytes, *, filename: str, required: Sequence[str], optional: Sequence[str] = ()
 ) -> Table:
-    """For uploads: spill to a temporary file (calamine and the CSV sniffer want a path)."""
+    """For uploads: spill to a temporary file (the sheet readers and the CSV sniffer want a path)."""
     import tempfile
 
     suffix = Path(filename).suffix.lower()

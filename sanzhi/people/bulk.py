@@ -15,8 +15,9 @@ The caller holds the transaction (``with transaction.atomic(): ... writer.flush(
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
@@ -48,6 +49,56 @@ _RESIDENT_COLUMNS = (
     "residence_type",
     "registered_address",
 )
+
+
+# COPY text format: backslash, tab, newline and carriage return are escaped; NULL is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
+
+
+def copy_field(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    text = value if isinstance(value, str) else str(value)  # int, date, aware datetime: ISO forms
+    return text.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(text) else text
+
+
+def copy_household_line(
+    *, hid: int, stamp: str, number: str | None, node_id: int, node_path: str, address: str
+) -> str:
+    """A household row (columns as ``_HOUSEHOLD_COLUMNS``, kind family) in COPY text, with newline."""
+    fields = (str(hid), stamp, stamp, copy_field(number), str(node_id), node_path, copy_field(address))
+    return "\t".join(fields) + "\tfamily\n"
+
+
+def copy_resident_line(*, rid: int, hid: int, stamp: str, node_path: str, values: Mapping[str, Any]) -> str:
+    """A resident row (columns as ``_RESIDENT_COLUMNS``) in COPY text, with newline; ``values`` are
+    add_resident's keyword arguments (defaults as there)."""
+    get = values.get
+    fields = (
+        str(rid),
+        stamp,
+        stamp,
+        str(hid),
+        node_path,
+        copy_field(values["name"]),
+        copy_field(values["id_type"]),
+        copy_field(values["id_number"]),
+        copy_field(values["sex"]),
+        values["birth_date"].isoformat(),
+        copy_field(values["phone"]),
+        copy_field(values["relation"]),
+        copy_field(get("ethnicity", "01")),
+        copy_field(get("political_status", "13")),
+        copy_field(get("party_org_id")),
+        copy_field(get("education", "")),
+        copy_field(get("marital_status", "")),
+        copy_field(get("occupation", "")),
+        copy_field(get("residence_type", "registered")),
+        copy_field(get("registered_address", "")),
+    )
+    return "\t".join(fields) + "\n"
 
 
 def _table(model: Any) -> str:
@@ -238,6 +289,58 @@ class RegistryWriter:
         self._node_of.clear()
         if self._last_household is not None:
             self._node_of[self._last_household[0]] = self._last_household[1]
+
+    @property
+    def copy_stamp(self) -> str:
+        """created_at/updated_at of every row of this writer, in COPY text (PostgreSQL)."""
+        return copy_field(self.now)
+
+    def reserve_ids(self, model: Any, n: int) -> list[int]:
+        """``n`` fresh ids of ``model`` (Household or Resident) for rows written with write_copy_text."""
+        pool = self._household_ids if model is Household else self._resident_ids
+        if connection.vendor != "postgresql":
+            raise RuntimeError("prepared COPY text is a PostgreSQL path")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [pool.table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def write_copy_text(
+        self,
+        *,
+        households: str,
+        household_tags: str,
+        residents: str,
+        resident_tags: str,
+        household_nodes: Mapping[int, int],
+        resident_nodes: Mapping[int, int],
+        n_households: int,
+        n_residents: int,
+    ) -> None:
+        """Rows prepared as COPY text (copy_household_line / copy_resident_line, ids from
+        reserve_ids; tag lines "owner_id\ttag_id\n"); ``*_nodes`` count them per node for the
+        rollup counters. Households first, so residents find theirs."""
+        table, owner, tag = _through(Household)
+        through_r = _through(Resident)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            for target, columns, text in (
+                (_table(Household), _HOUSEHOLD_COLUMNS, households),
+                (table, (owner, tag), household_tags),
+                (_table(Resident), _RESIDENT_COLUMNS, residents),
+                (through_r[0], through_r[1:], resident_tags),
+            ):
+                if text:
+                    quoted = ", ".join(f'"{c}"' for c in columns)
+                    with raw.copy(f'COPY "{target}" ({quoted}) FROM STDIN') as copy:
+                        copy.write(text)
+        self._household_nodes.update(household_nodes)
+        self._resident_nodes.update(resident_nodes)
+        self.households_written += n_households
+        self.residents_written += n_residents
+        self._add_counters()
 
     def _write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         quoted = ", ".join(f'"{c}"' for c in columns)

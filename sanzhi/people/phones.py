@@ -28,6 +28,8 @@ class PhoneCheck:
 
 
 def check_phone(raw: str) -> PhoneCheck:
+    if raw and len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1" and raw[1] in "3456789":
+        return PhoneCheck("+86" + raw)  # the usual mobile, as typed: the regex below says the same
     text = to_halfwidth(raw or "").translate(_STRIP)
     if not text:
         return PhoneCheck("")
