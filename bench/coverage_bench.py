@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import prepare_database  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 
 
@@ -39,28 +43,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
-
-
-def prepare_database(args: argparse.Namespace) -> None:
-    if args.engine == "sqlite":
-        out = ROOT / "bench" / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{args.db_name}.sqlite3"
-        if not args.reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        return
-    import psycopg
-
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db_name]).fetchone()
-        if exists and not args.reuse:
-            conn.execute(f'DROP DATABASE "{args.db_name}"')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{args.db_name}"')
-    os.environ["DATABASE_URL"] = f"{args.pg}/{args.db_name}"
 
 
 def build(args: argparse.Namespace) -> None:
