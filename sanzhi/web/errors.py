@@ -16,7 +16,9 @@ def _respond(request: HttpRequest, status: int, code: str, message: str) -> Http
     if request.path.startswith(_JSON_PREFIXES):
         return JsonResponse({"code": code, "message": message, "data": {}}, status=status)
     try:
-        body: str = render_to_string("web/error.html", {"status": status, "message": message}, request=request)
+        body: str = render_to_string(
+            "web/error.html", {"status": status, "message": message}, request=request
+        )
     except (TemplateDoesNotExist, Exception):  # an error page must never fail itself
         body = f"<h1>{status}</h1><p>{message}</p>"
     return HttpResponse(body, status=status)

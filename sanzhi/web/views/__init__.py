@@ -1,0 +1,1 @@
+"""Staff console views: thin; reads through scoped selectors, writes through services."""
