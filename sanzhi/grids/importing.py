@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from sanzhi.accounts.roles import Capability
 from sanzhi.accounts.scoping import Scope, scope_for
@@ -150,20 +150,22 @@ def _read_lines(path: Path, check: _Checker) -> list[_Line]:
                     row.number,
                     column,
                     "code_lost_precision",
-                    _msg(N_("编码按数字保存，已丢失末位数字，请把该列设为文本格式后重新填写")),
+                    _msg(gettext_noop("编码按数字保存，已丢失末位数字，请把该列设为文本格式后重新填写")),
                 )
         if not code and exact:
-            check.fail(row.number, COL_CODE, "code_required", _msg(N_("编码不能为空")))
+            check.fail(row.number, COL_CODE, "code_required", _msg(gettext_noop("编码不能为空")))
         if not line.name:
-            check.fail(row.number, COL_NAME, "name_required", _msg(N_("名称不能为空")))
+            check.fail(row.number, COL_NAME, "name_required", _msg(gettext_noop("名称不能为空")))
         elif len(line.name) > NAME_MAX:
-            check.fail(row.number, COL_NAME, "name_too_long", _msg(N_("名称不能超过 {n} 个字"), n=NAME_MAX))
+            check.fail(
+                row.number, COL_NAME, "name_too_long", _msg(gettext_noop("名称不能超过 {n} 个字"), n=NAME_MAX)
+            )
         if len(line.label) > LABEL_MAX:
             check.fail(
                 row.number,
                 COL_LEVEL,
                 "label_too_long",
-                _msg(N_("层级名称不能超过 {n} 个字"), n=LABEL_MAX),
+                _msg(gettext_noop("层级名称不能超过 {n} 个字"), n=LABEL_MAX),
             )
     return lines
 
@@ -182,7 +184,7 @@ def _validate(
                 line.row,
                 COL_CODE,
                 "duplicate_code",
-                _msg(N_("编码与第 {row} 行重复"), row=first.row),
+                _msg(gettext_noop("编码与第 {row} 行重复"), row=first.row),
             )
             continue
         by_code[line.code] = line
@@ -209,7 +211,12 @@ def _validate(
         line.existing = db.get(code)
         parent = db.get(line.parent_code)
         if scope is not None and line.existing is not None and not scope.contains(line.existing.path):
-            check.fail(line.row, COL_CODE, "forbidden", _msg(N_("您无权维护编码为 {code} 的节点"), code=code))
+            check.fail(
+                line.row,
+                COL_CODE,
+                "forbidden",
+                _msg(gettext_noop("您无权维护编码为 {code} 的节点"), code=code),
+            )
             broken.add(code)
         elif scope is not None and parent is not None and not scope.contains(parent.path):
             # Same answer as for a code that does not exist: a parent out of scope is not disclosed.
@@ -217,23 +224,26 @@ def _validate(
                 line.row,
                 COL_PARENT,
                 "parent_missing",
-                _msg(N_("上级编码 {code} 既不在文件中，也不在系统中"), code=line.parent_code),
+                _msg(gettext_noop("上级编码 {code} 既不在文件中，也不在系统中"), code=line.parent_code),
             )
             broken.add(code)
         elif scope is not None and not line.parent_code and line.existing is None and not scope.everything:
             check.fail(
-                line.row, COL_PARENT, "forbidden", _msg(N_("只有系统管理员可以新建顶层节点，请填写上级编码"))
+                line.row,
+                COL_PARENT,
+                "forbidden",
+                _msg(gettext_noop("只有系统管理员可以新建顶层节点，请填写上级编码")),
             )
             broken.add(code)
         elif line.parent_code == code:
-            check.fail(line.row, COL_PARENT, "parent_is_self", _msg(N_("上级编码不能是节点自身")))
+            check.fail(line.row, COL_PARENT, "parent_is_self", _msg(gettext_noop("上级编码不能是节点自身")))
             broken.add(code)
         elif line.parent_code and line.parent_code not in by_code and line.parent_code not in db:
             check.fail(
                 line.row,
                 COL_PARENT,
                 "parent_missing",
-                _msg(N_("上级编码 {code} 既不在文件中，也不在系统中"), code=line.parent_code),
+                _msg(gettext_noop("上级编码 {code} 既不在文件中，也不在系统中"), code=line.parent_code),
             )
             broken.add(code)
         final_parent[code] = line.parent_code or db_parent(code)
@@ -255,7 +265,9 @@ def _validate(
                     line.row,
                     COL_PARENT,
                     "parent_cycle",
-                    _msg(N_("上级编码 {code} 形成循环（节点成了自己的下级）"), code=line.parent_code),
+                    _msg(
+                        gettext_noop("上级编码 {code} 形成循环（节点成了自己的下级）"), code=line.parent_code
+                    ),
                 )
                 broken.add(code)
                 break
@@ -299,11 +311,15 @@ def _check_kind(line: _Line, db: dict[str, Node], kind_of: dict[str, str], check
                 line.row,
                 COL_PARENT,
                 "admin_move_needs_code",
-                _msg(N_("行政区划节点的上级不能通过导入变更（需要新的区划代码），请使用节点移动功能")),
+                _msg(
+                    gettext_noop("行政区划节点的上级不能通过导入变更（需要新的区划代码），请使用节点移动功能")
+                ),
             )
             return False
         if parent_kind not in (NodeKind.VILLAGE, NodeKind.GRID):
-            check.fail(line.row, COL_PARENT, "bad_move_target", _msg(N_("网格只能移到社区/村或网格之下")))
+            check.fail(
+                line.row, COL_PARENT, "bad_move_target", _msg(gettext_noop("网格只能移到社区/村或网格之下"))
+            )
             return False
         line.move = True
         return True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sex(models.TextChoices):
@@ -27,7 +28,8 @@ class Relation(models.TextChoices):
     HEAD = "02", _("户主")
     SPOUSE = "10", _("配偶")
     SON = "20", _("子")
-    DAUGHTER = "30", _("女")
+    # Same Chinese as Sex.FEMALE ("女"); the context keeps "Daughter" and "Female" apart in English.
+    DAUGHTER = "30", pgettext_lazy("relation to head of household", "女")
     GRANDCHILD = "40", _("孙子女")
     PARENT = "50", _("父母")
     GRANDPARENT = "60", _("祖父母")

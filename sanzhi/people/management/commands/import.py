@@ -54,10 +54,16 @@ def render_text(report: ImportReport, lang: str) -> str:
         outcome = _("已导入") if report.committed else _("文件有错误，未写入任何数据")
         lines = [
             _("导入文件：{file}（{outcome}）").format(file=report.file, outcome=outcome),
-            f"  {_('读取行数'):<10}{report.rows_read:>10}",
-            f"  {_('导入户数'):<10}{report.households_imported:>10}",
-            f"  {_('导入人数'):<10}{report.residents_imported:>10}",
-            f"  {_('拒绝行数'):<10}{report.rows_rejected:>10}",
+            # Labels outside the f-strings: xgettext does not extract calls inside f-string fields.
+            *(
+                f"  {label:<10}{value:>10}"
+                for label, value in (
+                    (_("读取行数"), report.rows_read),
+                    (_("导入户数"), report.households_imported),
+                    (_("导入人数"), report.residents_imported),
+                    (_("拒绝行数"), report.rows_rejected),
+                )
+            ),
         ]
         for title, key in ((_("错误"), "errors"), (_("提醒"), "warnings")):
             items = data[key]
