@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv[1:3] == ["help", "--all"]:
         argv = [argv[0], "help"]
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
     from sanzhi.core.errors import DomainError
 
@@ -46,6 +47,15 @@ def main(argv: list[str] | None = None) -> None:
     except DomainError as error:
         # Bad input on the command line gets the same translated message as on the web, not a traceback.
         print(f"错误 / error [{error.code}]: {error.message}", file=sys.stderr)
+        sys.exit(2)
+    except DatabaseError:
+        # The commonest cause on a new install: tables missing because `sanzhi init` never ran.
+        from sanzhi.core.dbstate import unapplied_migrations
+
+        if not unapplied_migrations():
+            raise
+        print("错误 / error: 数据库尚未迁移到最新，请先运行 `sanzhi init`。", file=sys.stderr)
+        print("              The database is not migrated: run `sanzhi init` first.", file=sys.stderr)
         sys.exit(2)
 if __name__ == "__main__":
     main()

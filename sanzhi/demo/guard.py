@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.core.management.base import CommandError
 from django.db import connection, models, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 
 from sanzhi.accounts.models import User
@@ -24,16 +22,6 @@ from sanzhi.people.models import Household
 DEMO_MARKER_ACTION = "demo.build"
 DEMO_USER_PREFIX = "demo-"
 DEMO_COUNTY_CODE = "511923000000"
-
-
-def require_migrated() -> None:
-    """CommandError unless every migration is applied (``sanzhi init`` does that)."""
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        raise CommandError(
-            _("数据库尚未迁移到最新，请先运行 `sanzhi init`。")
-            + " / The database is not migrated: run `sanzhi init` first."
-        )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +37,13 @@ def test_console_entry_point_runs() -> None:
     )
     assert done.returncode == 0
     assert "sanzhi" in done.stdout
+
+
+def test_commands_on_an_unmigrated_database_ask_for_init(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "sanzhi.cli", "nodes"], capture_output=True, text=True, check=False, env=env
+    )
+    assert done.returncode == 2
+    assert "sanzhi init" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -40,7 +40,7 @@ def test_cli_help_lists_the_front_door_commands(capsys: pytest.CaptureFixture[st
 def test_demo_and_synth_ask_for_init_on_an_unmigrated_database(db: None) -> None:
     from django.db import connection
 
-    from sanzhi.demo.guard import require_migrated
+    from sanzhi.core.dbstate import require_migrated
 
     require_migrated()  # the test database is migrated
     with connection.cursor() as cursor:

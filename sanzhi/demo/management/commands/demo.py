@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from sanzhi.demo.guard import database_state, require_migrated, wipe_demo
+from sanzhi.core.dbstate import require_migrated
+from sanzhi.demo.guard import database_state, wipe_demo
 from sanzhi.demo.town import build_demo, format_logins, format_summary
 
 

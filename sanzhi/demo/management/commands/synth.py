@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from sanzhi.demo.guard import require_migrated
+from sanzhi.core.dbstate import require_migrated
 from sanzhi.demo.scale import synthesize
 from sanzhi.grids.selectors import node_get
 
