@@ -203,6 +203,7 @@ def test_language_switch_to_english_and_back(live_town: Town, live_server: Any, 
     page.click("[data-testid=lang-en]")
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert page.url == f"{live_server.url}/nodes/{live_town.grid.code}/"  # stays on the same page
+    assert "Home" in page.inner_text("#sz-nav")
     shot(page, "10-english")
     page.click("[data-testid=lang-zh]")
     page.wait_for_function("document.documentElement.lang === 'zh-hans'")

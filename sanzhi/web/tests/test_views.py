@@ -391,8 +391,13 @@ def test_language_switch_changes_the_page_language(town: Town, client_as: Client
     assert response.status_code == 302
     page = text(client.get(reverse("web:home")))
     assert '<html lang="en">' in page
+    assert ">Home</a>" in page
+    assert "My roles" in page
+    assert "我的角色" not in page
     client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("web:home")})
-    assert '<html lang="zh-hans">' in text(client.get(reverse("web:home")))
+    page = text(client.get(reverse("web:home")))
+    assert '<html lang="zh-hans">' in page
+    assert "我的角色" in page
 
 
 def test_html_404_uses_the_error_page_and_api_stays_json(town: Town, client_as: ClientAs) -> None:
