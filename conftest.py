@@ -17,6 +17,14 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_work_calendar() -> None:
+    # The working calendar is cached per process; a test's rolled-back CalendarDay rows must not leak.
+    from sanzhi.core.workcalendar import calendar_cache_clear
+
+    calendar_cache_clear()
+
+
 @pytest.fixture
 def town(db: None) -> Town:
     return build_town()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStamped(models.Model):
@@ -31,3 +32,36 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.subject_type}:{self.subject_id}"
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("放假")  # a Monday–Friday (or any day) off
+    WORKDAY = "workday", _("调休上班")  # a Saturday or Sunday worked to make up for a holiday
+
+
+class CalendarDay(models.Model):
+    """工作日历调整: a date whose status differs from the default rule (Monday–Friday work, weekend off).
+
+    Holidays (放假) and make-up working days (调休上班) announced each year by the State Council,
+    plus local ones. Read through ``sanzhi.core.workcalendar``; written through ``sanzhi.core.services``.
+    """
+
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=16, choices=CalendarDayKind.choices)
+    name = models.CharField(max_length=50, blank=True)  # 春节, 国庆节 …
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "workday"]), name="calendar_day_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.kind} {self.name}".rstrip()

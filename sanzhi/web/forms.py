@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanzhi.core.models import CalendarDayKind
 from sanzhi.grids.models import Node
 
 
@@ -93,3 +94,12 @@ class ImportForm(forms.Form):
     def target(self) -> Node | None:
         code = self.cleaned_data.get("node") or ""
         return self.nodes.get(code)
+
+
+class CalendarDayForm(forms.Form):
+    """One entry of the working calendar (工作日历); its rules (no 调休 on a weekday …) are the service's."""
+
+    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=CalendarDayKind.choices)
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=50, required=False)
+    note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
