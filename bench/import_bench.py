@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -196,7 +197,17 @@ def child_setup(url: str, size: int) -> None:
 
 def child_import(url: str, path: str) -> None:
     _django(url)
+    from sanzhi.people import importing, importing_bulk
     from sanzhi.people.importing import import_households
+
+    # A/B runs under the same load: SANZHI_BENCH_BULK / SANZHI_BENCH_PROCESS = 0 or 1 force the
+    # bulk-load mode and the reading process off or on (unset: the import decides).
+    for env, module, name in (
+        ("SANZHI_BENCH_BULK", importing_bulk, "BULK_MODE"),
+        ("SANZHI_BENCH_PROCESS", importing, "READER_PROCESS"),
+    ):
+        if os.environ.get(env) in ("0", "1"):
+            setattr(module, name, os.environ[env] == "1")
 
     start = time.perf_counter()
     report = import_households(actor=None, path=Path(path), into=None)
@@ -207,13 +218,19 @@ def child_import(url: str, path: str) -> None:
         "residents": report.residents_imported,
         "households": report.households_imported,
         "rejected": report.rows_rejected,
+        "bulk_mode": report.bulk_mode,
+        # The reading process (if any) is reaped by the import: its peak is RUSAGE_CHILDREN's.
+        "self_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "reader_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "first_errors": [e.as_dict() for e in report.errors[:3]],
     }
     print("RESULT " + json.dumps(result, ensure_ascii=False))
 
 
-def child_raw(url: str, size: int) -> None:
-    """The database's own bulk load of the same rows, tuples built before the clock starts."""
+def child_raw(url: str, size: int, bulk: bool = False) -> None:
+    """The database's own bulk load of the same rows, tuples built before the clock starts.
+    ``bulk`` (PostgreSQL): as the import's bulk mode does, drop the secondary indexes, unique
+    constraints and foreign keys first and recreate them after the COPY (timed in the total)."""
     _django(url)
     from django.db import connection, transaction
     from django.utils import timezone
@@ -261,8 +278,14 @@ def child_raw(url: str, size: int) -> None:
                 row[13],
             )
         )
+    from sanzhi.people.importing_bulk import BulkLoad
+
+    rebuild = 0.0
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
+        load = BulkLoad() if bulk and postgres else None
+        if load is not None:
+            load.begin()
         for table, columns, rows in (
             ("people_household", _HOUSEHOLD_COLUMNS, households),
             ("people_resident", _RESIDENT_COLUMNS, residents),
@@ -275,8 +298,12 @@ def child_raw(url: str, size: int) -> None:
             else:
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+        if load is not None:
+            mark = time.perf_counter()
+            load.finish()
+            rebuild = time.perf_counter() - mark
     elapsed = time.perf_counter() - start
-    print("RESULT " + json.dumps({"seconds": elapsed, "rows": len(residents)}))
+    print("RESULT " + json.dumps({"seconds": elapsed, "rows": len(residents), "rebuild": rebuild}))
 
 
 # -- parent side ------------------------------------------------------------------------------------
@@ -321,14 +348,16 @@ def main() -> None:
             "setup": lambda: child_setup(url, int(value)),
             "import": lambda: child_import(url, value),
             "raw": lambda: child_raw(url, int(value)),
+            "rawbulk": lambda: child_raw(url, int(value), bulk=True),
         }[kind]()
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     dbs, formats = args.dbs.split(","), args.formats.split(",")
     lines = [
-        "| db | format | residents | import s | rows/s | peak RSS MiB "
-        "| raw bulk s | raw rows/s | import/raw |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| db | format | residents | bulk mode | import s | rows/s | peak RSS MiB (both) | raw COPY s "
+        "| raw rows/s | import/raw | raw no-index COPY + rebuild s | of which rebuild s "
+        "| import/raw no-index | load 1/5/15 |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for size in sizes:
         files = make_files(size, formats)
@@ -336,17 +365,34 @@ def main() -> None:
             url = fresh_db(db)
             run_child("setup", url, str(size))
             raw, _rss = run_child("raw", url, str(size))
+            raw_bulk: dict[str, object] = {}
+            if db == "postgres":
+                url = fresh_db(db)
+                run_child("setup", url, str(size))
+                raw_bulk, _rss = run_child("rawbulk", url, str(size))
             for fmt in formats:
                 url = fresh_db(db)
                 run_child("setup", url, str(size))
-                result, rss = run_child("import", url, str(files[fmt]))
+                load_before = os.getloadavg()
+                result, _rss = run_child("import", url, str(files[fmt]))
+                load = [max(a, b) for a, b in zip(load_before, os.getloadavg(), strict=True)]
                 if result.get("rejected"):
                     print(f"rejected rows: {result}", file=sys.stderr)
                 secs, rows = float(result["seconds"]), int(result["rows"])  # type: ignore[arg-type,call-overload]
+                # Import process + its reading process, added (an upper bound: under fork they
+                # share pages). wait4 alone would give the larger of the two.
+                rss = float(result["self_rss"]) + float(result["reader_rss"])  # type: ignore[arg-type]
                 raw_secs = float(raw["seconds"])  # type: ignore[arg-type]
+                if raw_bulk:
+                    bulk_secs = float(raw_bulk["seconds"])  # type: ignore[arg-type]
+                    rebuild = float(raw_bulk["rebuild"])  # type: ignore[arg-type]
+                    bulk_cols = f"{bulk_secs:.1f} | {rebuild:.1f} | {secs / bulk_secs:.1f}"
+                else:
+                    bulk_cols = "– | – | –"
                 line = (
-                    f"| {db} | {fmt} | {rows:,} | {secs:.1f} | {rows / secs:,.0f} | {rss:,.0f} | "
-                    f"{raw_secs:.1f} | {rows / raw_secs:,.0f} | {secs / raw_secs:.1f} |"
+                    f"| {db} | {fmt} | {rows:,} | {'yes' if result.get('bulk_mode') else 'no'} | {secs:.1f} "
+                    f"| {rows / secs:,.0f} | {rss:,.0f} | {raw_secs:.1f} | {rows / raw_secs:,.0f} "
+                    f"| {secs / raw_secs:.1f} | {bulk_cols} | {' / '.join(f'{v:.2f}' for v in load)} |"
                 )
                 lines.append(line)
                 print(line, flush=True)

@@ -53,6 +53,7 @@ _ROOT_RE = re.compile(r"<([A-Za-z_][\w.-]*:)?[A-Za-z_]")
 _ROW_NUMBER_RE = re.compile(r"""\br\s*=\s*["'](\d+)""")
 _ATTR_RE = re.compile(r"""([\w:]+)\s*=\s*["']([^"']*)["']""")
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([\w.-]+)["']""")
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
 _NOT_PLAIN = ("<![CDATA[", "<!--", "<!DOCTYPE", "<!ENTITY")
 
 
@@ -338,6 +339,19 @@ class XlsxSheet:
 
     def close(self) -> None:
         self._zip.close()
+
+    def estimate_rows(self) -> int:
+        """Rows of the sheet, from the part's uncompressed size and the rows in its first block."""
+        try:
+            size = self._zip.getinfo(self._sheet_path).file_size
+            with self._zip.open(self._sheet_path) as stream:
+                head = stream.read(_BLOCK)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return 0
+        found = len(_ROW_START.findall(head))
+        if not head or not found:
+            return 0
+        return found if len(head) >= size else int(size * found / len(head))
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         """(row number, cells) for every row element in the sheet, in file order."""

@@ -6,7 +6,14 @@ optional column 户主身份证号. The rows of one household must be adjacent (
 lays them out); this keeps a million-row import in one streaming pass with flat memory.
 
 The database side (node and registry checks, COPY) is a separate stage fed chunk by chunk; it can
-run in a second thread on the same connection and transaction (see importing_sink, PIPELINE_THREAD).
+run in a second thread on the same connection and transaction (see importing_sink, PIPELINE_THREAD),
+or, for a big file on PostgreSQL, the reading side runs in a second process instead
+(importing_process, READER_PROCESS) and this process does the database side.
+
+Bulk-load mode (importing_bulk, PostgreSQL): a file of at least BULK_MIN_ROWS rows and at least as
+many rows as the registry holds residents is loaded with the tables' secondary indexes, unique
+constraints and foreign keys dropped and recreated before the commit. It holds an ACCESS EXCLUSIVE
+lock on the household and resident tables for the whole import: meant for first big loads only.
 
 All-or-nothing by default: one transaction; if any row is invalid everything is rolled back and the
 report lists every problem. ``partial=True`` writes the valid households; a household with any bad
@@ -33,6 +40,8 @@ from sanzhi.core.masking import mask_id_number
 from sanzhi.core.tabular import read_table
 from sanzhi.grids.models import Node
 from sanzhi.people.columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Col
+from sanzhi.people.importing_bulk import BulkLoad, bulk_mode_wanted
+from sanzhi.people.importing_process import run_reader_process
 from sanzhi.people.importing_rows import CleanRow, RowError, RowValidator
 from sanzhi.people.importing_sink import (
     MAX_REPORTED,
@@ -53,6 +62,11 @@ CHUNK_ROWS = 5_000  # rows checked against the registry per round trip
 # such path: its thread would still build the rows, and two Python-heavy threads only trade the GIL
 # (measured slower than inline: 100k CSV 3.8 s -> 5.0 s), so SQLite runs inline. True/False force it.
 PIPELINE_THREAD: bool | None = None
+# Read and validate in a second process (importing_process)? None: on PostgreSQL for files of at
+# least READER_PROCESS_MIN_ROWS rows (estimated from the size; a process costs a fork or a spawn,
+# worth it only when reading takes seconds). True/False force it; SQLite never (no COPY text).
+READER_PROCESS: bool | None = None
+READER_PROCESS_MIN_ROWS = 20_000
 _SWITCH_INTERVAL = 0.0002  # seconds; CPython's default is 0.005
 
 
@@ -65,6 +79,7 @@ class ImportReport:
     residents_imported: int = 0
     rows_rejected: int = 0
     committed: bool = False
+    bulk_mode: bool = False  # see importing_bulk: indexes dropped and rebuilt (PostgreSQL, big loads)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     errors_omitted: int = 0
@@ -80,6 +95,7 @@ class ImportReport:
                 "file": self.file,
                 "partial": self.partial,
                 "committed": self.committed,
+                "bulk_mode": self.bulk_mode,
                 "rows_read": self.rows_read,
                 "households_imported": self.households_imported,
                 "residents_imported": self.residents_imported,
@@ -244,28 +260,32 @@ class _Importer:
         if pending:
             self.pipeline.submit(pending)
 
-    def finish(self) -> None:
-        """Close the last household, wait for the database side, and merge both sides' results."""
+    def end_of_file(self) -> None:
+        """Close the last household and hand the last chunk over."""
         if self.current is not None:
             self.close(self.current)
             self.current = None
         self.hand_over()
+
+    def finish(self) -> None:
+        """Close the last household, wait for the database side, and merge both sides' results."""
+        self.end_of_file()
         self.pipeline.close()
-        sink, report = self.sink, self.report
-        report.households_imported = sink.households_imported
-        report.residents_imported = sink.residents_imported
-        report.rows_rejected += sink.rows_rejected
-        # Household checks run when a household closes, after later rows were read: show by row.
-        report.errors, report.errors_omitted = merged(
-            self.problems.errors,
-            sink.problems.errors,
-            self.problems.errors_omitted + sink.problems.errors_omitted,
-        )
-        report.warnings, report.warnings_omitted = merged(
-            self.problems.warnings,
-            sink.problems.warnings,
-            self.problems.warnings_omitted + sink.problems.warnings_omitted,
-        )
+        merge_report(self.report, self.problems, self.sink)
+
+
+def merge_report(report: ImportReport, reader: Problems, sink: Any) -> None:
+    """The database side's counts and problems into ``report`` (which has the reading side's)."""
+    report.households_imported = sink.households_imported
+    report.residents_imported = sink.residents_imported
+    report.rows_rejected += sink.rows_rejected
+    # Household checks run when a household closes, after later rows were read: show by row.
+    report.errors, report.errors_omitted = merged(
+        reader.errors, sink.problems.errors, reader.errors_omitted + sink.problems.errors_omitted
+    )
+    report.warnings, report.warnings_omitted = merged(
+        reader.warnings, sink.problems.warnings, reader.warnings_omitted + sink.problems.warnings_omitted
+    )
 
 
 def _check_actor(actor: Any, into: Node | None) -> None:
@@ -299,26 +319,63 @@ def import_households(*, actor: Any, path: Path, into: Node | None, partial: boo
     # and by default waits up to 5 ms for the reading thread to let go of it (hundreds of waits
     # per 100k rows). A shorter interval for the import's duration lets the two actually overlap.
     switch = sys.getswitchinterval()
-    threaded = connection.vendor == "postgresql" if PIPELINE_THREAD is None else PIPELINE_THREAD
+    postgres = connection.vendor == "postgresql"
+    in_process = postgres and (
+        table.estimated_rows >= READER_PROCESS_MIN_ROWS if READER_PROCESS is None else READER_PROCESS
+    )
+    threaded = postgres if PIPELINE_THREAD is None else PIPELINE_THREAD
+    threaded = threaded and not in_process
     if threaded:
         sys.setswitchinterval(_SWITCH_INTERVAL)
     try:
         with transaction.atomic():
+            # A big first load drops the tables' indexes now and rebuilds them before the commit
+            # (importing_bulk; PostgreSQL only, holds an ACCESS EXCLUSIVE lock until the end).
+            bulk = BulkLoad() if bulk_mode_wanted(table.estimated_rows) else None
+            if bulk is not None:
+                bulk.begin()
+                report.bulk_mode = True
             # Everything the reading side needs from the database is loaded here, before the
             # pipeline thread takes the connection (tags in the validator, nodes in the sink).
             validator = RowValidator()
-            sink = RegistrySink(actor=actor, into=into, partial=partial, chunk=CHUNK_ROWS)
-            pipeline = RegistryPipeline(sink, threaded=threaded)
-            try:
-                importer = _Importer(validator=validator, partial=partial, report=report, pipeline=pipeline)
-                for row in table:
-                    importer.feed(row.number, row.values)
-                importer.finish()
-            except BaseException:
-                pipeline.abort()  # the thread lets go of the connection before the rollback
-                raise
-            if importer.failed and not partial:
+            sink = RegistrySink(
+                actor=actor,
+                into=into,
+                partial=partial,
+                chunk=CHUNK_ROWS,
+                taken=(bulk.taken_ids, bulk.taken_numbers) if bulk is not None else None,
+            )
+            if in_process:
+                table.close()  # the child opens the file itself
+                summary = run_reader_process(
+                    path=Path(path),
+                    required=required,
+                    optional=optional,
+                    validator=validator,
+                    sink=sink,
+                    partial=partial,
+                )
+                report.rows_read = summary.rows_read
+                report.rows_rejected = summary.rows_rejected
+                merge_report(report, summary.problems, sink)
+                failed = summary.problems.failed or sink.problems.failed
+            else:
+                pipeline = RegistryPipeline(sink, threaded=threaded)
+                try:
+                    importer = _Importer(
+                        validator=validator, partial=partial, report=report, pipeline=pipeline
+                    )
+                    for row in table:
+                        importer.feed(row.number, row.values)
+                    importer.finish()
+                except BaseException:
+                    pipeline.abort()  # the thread lets go of the connection before the rollback
+                    raise
+                failed = importer.failed
+            if failed and not partial:
                 raise _Rollback
+            if bulk is not None:
+                bulk.finish()  # a rebuild that fails raises Conflict: everything is rolled back
             report.committed = True
             _audit(actor, into, report)
     except _Rollback:

@@ -73,6 +73,9 @@ ID_KIND_TO_TYPE = {
     IdKind.TAIWAN_PERMIT: IdType.TAIWAN_PERMIT,
     IdKind.FOREIGNER_PR: IdType.FOREIGNER_PR,
 }
+# What normalize_text would change in a stripped cell: whitespace (runs, tabs, ideographic space)
+# and full-width ASCII. A cell without any of them is returned by it unchanged.
+_NOT_NORMAL = re.compile("[\\s\uff01-\uff5e]").search
 _TAG_SPLIT = re.compile(r"[、,，;；/\s]+")
 # Excel keeps 15 significant digits: a code with more digits stored as a number is already damaged.
 _EXACT_NUMBER_LIMIT = 10**15
@@ -212,7 +215,9 @@ class RowValidator:
             if required:
                 errors.append(RowError(number, column, "required", {"column": column}))
             return None
-        text = normalize_text(raw if isinstance(raw, str) else _plain(raw))
+        text = raw if isinstance(raw, str) else _plain(raw)
+        if _NOT_NORMAL(text) is not None:  # most cells are already as normalize_text leaves them
+            text = normalize_text(text)
         if len(text) > limit:
             errors.append(RowError(number, column, "too_long", {"column": column, "n": limit}))
         return text or None

@@ -60,7 +60,9 @@ class FileHousehold:
         "first_row",
         "key",
         "label",
+        "member_ids",
         "members",
+        "n_members",
         "node_code",
         "node_id",
         "number",
@@ -86,6 +88,72 @@ class FileHousehold:
         self.copy_household_tags = ""
         self.copy_residents: str | None = None
         self.copy_resident_tags = ""
+        # Set when the household is sent to another process without its members (importing_process).
+        self.member_ids: list[tuple[str, int]] | None = None
+        self.n_members = 0
+
+    def strip(self) -> None:
+        """Before crossing to the database process: a prepared household leaves its members behind
+        (their rows are COPY text now), keeping what the registry checks and the counts need."""
+        self.n_members = len(self.members)
+        if self.copy_residents is not None:
+            self.member_ids = [(m.resident["id_number"], m.number) for m in self.members]
+            self.members = []
+
+    def size(self) -> int:
+        return len(self.members) if self.member_ids is None else self.n_members
+
+    def id_rows(self) -> list[tuple[str, int]]:
+        if self.member_ids is not None:
+            return self.member_ids
+        return [(m.resident["id_number"], m.number) for m in self.members]
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return _rebuild_household, tuple(getattr(self, name) for name in FileHousehold.__slots__)
+
+
+def _rebuild_household(*values: Any) -> FileHousehold:
+    h = FileHousehold.__new__(FileHousehold)
+    for name, value in zip(FileHousehold.__slots__, values, strict=True):
+        setattr(h, name, value)
+    return h
+
+
+def prepare_household(
+    h: FileHousehold,
+    *,
+    known: dict[str, tuple[int, str]],
+    default_code: str | None,
+    stamp: str,
+    take_household_id: Any,
+    take_resident_id: Any,
+) -> None:
+    """On the reading side, for a household that passed its own checks: encode its rows as COPY
+    text now, so the database side only sends them. Only when the node is one of ``known`` (the
+    pre-loaded nodes within the actor's scope); any other code is an error the database side finds.
+    ``default_code``: the node a household without a 网格编码 goes to (``into``), if any."""
+    if h.node_code is None and default_code is not None:
+        h.node_code = default_code
+    found = known.get(h.node_code) if h.node_code is not None else None
+    if found is None:
+        return
+    node_id, path = found
+    hid = take_household_id()
+    h.node_id = node_id
+    h.copy_household = copy_household_line(
+        hid=hid, stamp=stamp, number=h.number, node_id=node_id, node_path=path, address=h.address or ""
+    )
+    h.copy_household_tags = "".join(f"{hid}\t{t}\n" for t in h.tags) if h.tags else ""
+    lines = []
+    tag_lines = []
+    for m in h.members:
+        rid = take_resident_id()
+        resident = m.resident
+        lines.append(copy_resident_line(rid=rid, hid=hid, stamp=stamp, node_path=path, values=resident))
+        for t in resident["tag_ids"]:
+            tag_lines.append(f"{rid}\t{t}\n")
+    h.copy_residents = "".join(lines)
+    h.copy_resident_tags = "".join(tag_lines)
 
 
 class Problems:
@@ -211,53 +279,65 @@ class IdSupply:
 class RegistrySink:
     """Checks closed households against the tree and the registry and writes the good ones."""
 
-    def __init__(self, *, actor: Any, into: Node | None, partial: bool, chunk: int) -> None:
+    def __init__(
+        self,
+        *,
+        actor: Any,
+        into: Node | None,
+        partial: bool,
+        chunk: int,
+        taken: tuple[set[str], set[str]] | None = None,
+    ) -> None:
+        """``taken``: the registry's ID numbers and household numbers, loaded by bulk mode (its
+        tables have no indexes to query then); None: the registry is queried chunk by chunk."""
         self.into = into
         self.partial = partial
         self.problems = Problems()
         self.reader_failed = False  # set by the reading side: a rejected file stops the writes
         self.nodes = Nodes(actor=actor, into=into)
         self.writer = RegistryWriter()
-        self.check_ids = Resident.objects.exists()
-        self.check_numbers = Household.objects.filter(number__isnull=False).exists()
+        self.taken = taken
+        if taken is None:
+            self.check_ids = Resident.objects.exists()
+            self.check_numbers = Household.objects.filter(number__isnull=False).exists()
+        else:
+            self.check_ids, self.check_numbers = bool(taken[0]), bool(taken[1])
         self.chunk = min(int(connection.features.max_query_params or 900), chunk)
         self.copy_stamp = self.writer.copy_stamp
         self.households_imported = 0
         self.residents_imported = 0
         self.rows_rejected = 0
         self.prepared = False  # households may come with their rows as COPY text (see prepare)
+        self._known: dict[str, tuple[int, str]] | None = None
+        self._default_code: str | None = None
         self._copy: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
         self._copy_nodes: tuple[Counter[int], Counter[int]] = (Counter(), Counter())
         self._copy_counts = [0, 0]
 
-    def prepare(self, h: FileHousehold, households: IdSupply, residents: IdSupply) -> None:
-        """On the reading side, for a household that passed its own checks: encode its rows as
-        COPY text now, so the database side only sends them. Only when the node is one of the
-        pre-loaded ones (any other code is an error, found by the database side)."""
-        if h.node_code is None and self.into is not None and household_node_allowed(self.into):
-            h.node_code = self.into.code
-        found = self.nodes.known.get(h.node_code) if h.node_code is not None else None
+    def known_in_scope(self) -> dict[str, tuple[int, str]]:
+        """The pre-loaded nodes a household may be prepared for (prepare_household's ``known``)."""
         scope = self.nodes.scope
-        if found is None or (scope is not None and not scope.contains(found[1])):
-            return
-        node_id, path = found
-        stamp = self.copy_stamp
-        hid = households.take()
-        h.node_id = node_id
-        h.copy_household = copy_household_line(
-            hid=hid, stamp=stamp, number=h.number, node_id=node_id, node_path=path, address=h.address or ""
+        known = self.nodes.known
+        if scope is None:
+            return known
+        return {code: found for code, found in known.items() if scope.contains(found[1])}
+
+    def default_code(self) -> str | None:
+        return self.into.code if self.into is not None and household_node_allowed(self.into) else None
+
+    def prepare(self, h: FileHousehold, households: IdSupply, residents: IdSupply) -> None:
+        """See prepare_household (the reading side, in this process)."""
+        if self._known is None:
+            self._known = self.known_in_scope()
+            self._default_code = self.default_code()
+        prepare_household(
+            h,
+            known=self._known,
+            default_code=self._default_code,
+            stamp=self.copy_stamp,
+            take_household_id=households.take,
+            take_resident_id=residents.take,
         )
-        h.copy_household_tags = "".join(f"{hid}\t{t}\n" for t in h.tags) if h.tags else ""
-        lines = []
-        tag_lines = []
-        take = residents.take
-        for m in h.members:
-            rid = take()
-            lines.append(copy_resident_line(rid=rid, hid=hid, stamp=stamp, node_path=path, values=m.resident))
-            for t in m.resident["tag_ids"]:
-                tag_lines.append(f"{rid}\t{t}\n")
-        h.copy_residents = "".join(lines)
-        h.copy_resident_tags = "".join(tag_lines)
 
     def drain(self, pending: list[FileHousehold]) -> None:
         for h in pending:
@@ -308,20 +388,31 @@ class RegistrySink:
     def _check_registry(self, pending: list[FileHousehold]) -> None:
         good = [h for h in pending if not h.bad_rows]
         fail = self.problems.fail_household
+        if self.taken is not None:
+            taken_ids, taken_numbers = self.taken
+            for h in good:
+                if taken_numbers and h.number and h.number in taken_numbers:
+                    fail(h, h.first_row, Col.NUMBER, "household_number_taken", {"number": h.number})
+            if taken_ids:
+                for h in good:
+                    for id_number, row in h.id_rows():
+                        if id_number in taken_ids:
+                            fail(h, row, Col.ID_NUMBER, "id_taken", {"masked": mask_id_number(id_number)})
+            return
         if self.check_ids:
-            by_id = {m.resident["id_number"]: (h, m.number) for h in good for m in h.members}
+            by_id = {id_number: (h, row) for h in good for id_number, row in h.id_rows()}
             ids = list(by_id)
             for i in range(0, len(ids), self.chunk):
-                taken_ids = Resident.objects.filter(id_number__in=ids[i : i + self.chunk])
-                for id_number in taken_ids.values_list("id_number", flat=True):
+                found = Resident.objects.filter(id_number__in=ids[i : i + self.chunk])
+                for id_number in found.values_list("id_number", flat=True):
                     h, row = by_id[id_number]
                     fail(h, row, Col.ID_NUMBER, "id_taken", {"masked": mask_id_number(id_number)})
         if self.check_numbers:
             by_number = {h.number: h for h in good if h.number}
             numbers = list(by_number)
             for i in range(0, len(numbers), self.chunk):
-                taken_numbers = Household.objects.filter(number__in=numbers[i : i + self.chunk])
-                for number in taken_numbers.values_list("number", flat=True):
+                found_numbers = Household.objects.filter(number__in=numbers[i : i + self.chunk])
+                for number in found_numbers.values_list("number", flat=True):
                     h = by_number[str(number)]
                     fail(h, h.first_row, Col.NUMBER, "household_number_taken", {"number": number})
 
@@ -336,8 +427,9 @@ class RegistrySink:
                 self.problems.add(RowError(r, "", "household_rejected", {"rows": rows}))
 
     def _accept(self, h: FileHousehold) -> None:
+        size = h.size()
         self.households_imported += 1
-        self.residents_imported += len(h.members)
+        self.residents_imported += size
         if not self.partial and (self.reader_failed or self.problems.failed):
             return  # the file is rejected anyway: keep validating, stop writing
         if h.copy_residents is not None and h.copy_household is not None:
@@ -347,9 +439,9 @@ class RegistrySink:
             residents.append(h.copy_residents)
             resident_tags.append(h.copy_resident_tags)
             self._copy_nodes[0][h.node_id] += 1
-            self._copy_nodes[1][h.node_id] += len(h.members)
+            self._copy_nodes[1][h.node_id] += size
             self._copy_counts[0] += 1
-            self._copy_counts[1] += len(h.members)
+            self._copy_counts[1] += size
             if self._copy_counts[1] >= _COPY_ROWS:
                 self._flush_copy()
             return

@@ -1,0 +1,164 @@
+"""The reading side in a second process (importing_process): the same reports and rows as in one
+process, errors from either side propagate, the child never queries, nothing is left running."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from sanzhi.core.errors import ValidationFailed
+from sanzhi.core.testing import Town
+from sanzhi.people import importing, importing_bulk, importing_process, importing_sink
+from sanzhi.people.importing import import_households
+from sanzhi.people.importing_process import ReaderProcessError
+from sanzhi.people.importing_rows import RowValidator
+from sanzhi.people.importing_sink import RegistrySink
+from sanzhi.people.models import Household, Resident
+from sanzhi.people.tests.test_importing import counts, good_rows, pid, write_csv
+from sanzhi.people.tests.test_importing_pipeline import mixed_rows, written
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the reading process feeds PostgreSQL's COPY"
+)
+
+
+@pytest.fixture(autouse=True)
+def no_children_left() -> Any:
+    yield
+    assert not multiprocessing.active_children()
+
+
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing, "READER_PROCESS", True)
+    monkeypatch.setattr(importing_process, "START_METHOD", "fork")  # monkeypatches reach the child
+
+
+@pytest.mark.parametrize("partial", [False, True])
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+@pytest.mark.parametrize("bulk", [False, True])
+def test_same_report_and_rows_as_in_one_process(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, partial: bool, method: str, bulk: bool
+) -> None:
+    # Tiny chunks and id blocks: many messages, and the child runs out of ids and asks for more.
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(importing_process, "ID_BLOCKS", {"h": 1, "r": 2})
+    monkeypatch.setattr(importing_sink, "_COPY_ROWS", 2)
+    monkeypatch.setattr(importing_process, "START_METHOD", method)
+    monkeypatch.setattr(importing_bulk, "BULK_MODE", bulk)
+    path = write_csv(tmp_path / "m.csv", mixed_rows(town))
+    results = []
+    for mode in (False, True):
+        monkeypatch.setattr(importing, "READER_PROCESS", mode)
+        with transaction.atomic():
+            report = import_households(actor=None, path=path, into=None, partial=partial)
+            results.append((report.as_dict(), written()))
+            transaction.set_rollback(True)
+    assert results[0] == results[1]
+    summary = results[1][0]
+    assert summary["committed"] is partial
+    assert [(e["row"], e["code"]) for e in summary["errors"] if e["code"] != "household_rejected"] == [
+        (7, "id_taken"),
+        (8, "node_not_found"),
+        (9, "id_length"),
+        (10, "household_number_taken"),
+    ]
+
+
+def test_happy_path_in_a_process(town: Town, tmp_path: Path, in_process: None) -> None:
+    before = counts()
+    report = import_households(actor=None, path=write_csv(tmp_path / "a.csv", good_rows()), into=None)
+    assert report.committed and report.errors == [] and report.rows_read == 4
+    assert counts() == (before[0] + 2, before[1] + 4, before[2] + 2, before[3] + 4)
+    assert Resident.objects.get(id_number=pid(2)).household.number == "N001"
+
+
+def test_reading_side_error_propagates(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: None
+) -> None:
+    validate = RowValidator.validate
+
+    def failing(self: RowValidator, number: int, values: Any, errors: Any) -> Any:
+        if number == 4:
+            raise KeyError("reading side broke")
+        return validate(self, number, values, errors)
+
+    monkeypatch.setattr(RowValidator, "validate", failing)
+    before = counts()
+    with pytest.raises(KeyError, match="reading side broke") as caught:
+        import_households(actor=None, path=write_csv(tmp_path / "a.csv", good_rows()), into=None)
+    assert any("reading process" in note for note in getattr(caught.value, "__notes__", []))
+    assert counts() == before
+    assert Household.objects.filter(number="N001").count() == 0  # the connection still works
+
+
+def test_domain_error_keeps_its_code(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: None
+) -> None:
+    def failing(self: RowValidator, number: int, values: Any, errors: Any) -> Any:
+        raise ValidationFailed("文件坏了", code="table_bad_encoding", data={"row": number})
+
+    monkeypatch.setattr(RowValidator, "validate", failing)
+    with pytest.raises(ValidationFailed) as caught:
+        import_households(actor=None, path=write_csv(tmp_path / "a.csv", good_rows()), into=None)
+    assert caught.value.code == "table_bad_encoding" and caught.value.data == {"row": 2}
+
+
+def test_child_that_dies_is_an_error(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: None
+) -> None:
+    def dying(self: RowValidator, number: int, values: Any, errors: Any) -> Any:
+        os._exit(3)
+
+    monkeypatch.setattr(RowValidator, "validate", dying)
+    before = counts()
+    with pytest.raises(ReaderProcessError, match="exit code 3"):
+        import_households(actor=None, path=write_csv(tmp_path / "a.csv", good_rows()), into=None)
+    assert counts() == before
+
+
+def test_database_side_error_stops_the_child(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: None
+) -> None:
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 1)
+    calls = {"n": 0}
+    drain = RegistrySink.drain
+
+    def failing_drain(self: RegistrySink, pending: list[Any]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("database side broke")
+        drain(self, pending)
+
+    monkeypatch.setattr(RegistrySink, "drain", failing_drain)
+    before = counts()
+    with pytest.raises(RuntimeError, match="database side broke"):
+        import_households(actor=None, path=write_csv(tmp_path / "a.csv", good_rows()), into=None)
+    assert counts() == before
+
+
+def test_the_child_cannot_query(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: None
+) -> None:
+    validate = RowValidator.validate
+
+    def querying(self: RowValidator, number: int, values: Any, errors: Any) -> Any:
+        Resident.objects.count()
+        return validate(self, number, values, errors)
+
+    monkeypatch.setattr(RowValidator, "validate", querying)
+    with pytest.raises(RuntimeError, match="must not use the database"):
+        import_households(actor=None, path=write_csv(tmp_path / "a.csv", good_rows()), into=None)
+    assert Resident.objects.filter(id_number=pid(1)).count() == 0  # the parent's session is intact
+
+
+def test_small_files_stay_in_one_process(town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[Any] = []
+    monkeypatch.setattr(importing, "run_reader_process", lambda **kw: started.append(kw))
+    report = import_households(actor=None, path=write_csv(tmp_path / "a.csv", good_rows()), into=None)
+    assert report.committed and not started
