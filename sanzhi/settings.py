@@ -5,6 +5,9 @@ DATABASE_URL           default: sqlite file var/sanzhi.sqlite3
 SANZHI_SECRET_KEY[_FILE]  required when DEBUG is off, except for the SQLite demo/test (a key is kept in var/)
 SANZHI_ALLOWED_HOSTS   comma-separated
 SANZHI_HTTPS           true behind TLS (secure cookies, HSTS, redirect); default true when DEBUG is off
+SANZHI_TICK_SECONDS    escalation tick period in `sanzhi worker` (default 60; 0 = off)
+SANZHI_NOTIFY_EMAIL    e-mail copies of inbox messages; server: SANZHI_EMAIL_HOST/_PORT/_USER/_TLS/_FROM,
+                       SANZHI_EMAIL_PASSWORD[_FILE]
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ INSTALLED_APPS = [
     "sanzhi.accounts",
     "sanzhi.grids",
     "sanzhi.people",
+    "sanzhi.tickets",
+    "sanzhi.reports",
     "sanzhi.api",
     "sanzhi.web",
     "sanzhi.demo",
@@ -152,6 +157,10 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "sanzhi" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# The working-time clock of ticket time limits (sanzhi.core.workcalendar): one window per working day,
+# local wall-clock time in TIME_ZONE; holidays and make-up days are data (core.CalendarDay).
+SANZHI_WORKDAY_START = envstr("SANZHI_WORKDAY_START", "09:00")
+SANZHI_WORKDAY_END = envstr("SANZHI_WORKDAY_END", "17:00")
 USE_I18N = True
 USE_TZ = True
 
@@ -200,6 +209,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+# The escalation tick that `sanzhi worker` runs (seconds between ticks; 0 turns it off).
+SANZHI_TICK_SECONDS = envint("SANZHI_TICK_SECONDS", 60)
+# E-mail copies of inbox messages (站内消息), sent after commit to users with an address.
+SANZHI_NOTIFY_EMAIL = envbool("SANZHI_NOTIFY_EMAIL", False)
+EMAIL_HOST = envstr("SANZHI_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("SANZHI_EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("SANZHI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("SANZHI_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = envbool("SANZHI_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = envstr("SANZHI_EMAIL_FROM", "sanzhi@localhost")
 
 LOGGING = {
     "version": 1,

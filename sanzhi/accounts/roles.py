@@ -31,16 +31,32 @@ class Capability(models.TextChoices):
     IMPORT_REGISTRY = "people.import", _("导入户籍人口")
     EXPORT_REGISTRY = "people.export", _("导出户籍人口")
     ASSIGN_ROLES = "accounts.assign_roles", _("分配角色")
+    MANAGE_CALENDAR = "core.calendar", _("维护工作日历")
+    VIEW_TICKETS = "tickets.view", _("查看诉求工单")
+    REPORT_TICKETS = "tickets.report", _("代为上报诉求")
+    HANDLE_TICKETS = "tickets.handle", _("办理诉求")
+    DISPATCH_TICKETS = "tickets.dispatch", _("立案派遣诉求")
+    VERIFY_TICKETS = "tickets.verify", _("核查结案")
+    VOID_TICKETS = "tickets.void", _("作废与合并诉求")
+    VISIT_TICKETS = "tickets.visit", _("回访评价")
+    VIEW_KPIS = "tickets.kpis", _("查看诉求考核指标")
+    MANAGE_CATEGORIES = "tickets.categories", _("维护诉求分类与部门")
 
 
 C = Capability
 _STAFF_READ = {C.VIEW_TREE, C.VIEW_REGISTRY}
+_TICKET_WORK = {C.VIEW_TICKETS, C.REPORT_TICKETS, C.HANDLE_TICKETS, C.VISIT_TICKETS}
+_TICKET_LEAD = _TICKET_WORK | {C.DISPATCH_TICKETS, C.VERIFY_TICKETS, C.VOID_TICKETS, C.VIEW_KPIS}
 GRANTS: dict[str, frozenset[str]] = {
     # A resident sees their own household only (people selectors), not the registry of their grid.
     Role.RESIDENT: frozenset(),
     # 联户长 know their households by face; the registry is shown to them masked.
-    Role.HOUSEHOLD_REP: frozenset(_STAFF_READ),
-    Role.GRID_WORKER: frozenset(_STAFF_READ | {C.REVEAL_PII, C.EDIT_REGISTRY}),
+    # They relay their households' demands ("下菜点单") and follow them.
+    Role.HOUSEHOLD_REP: frozenset(_STAFF_READ | {C.VIEW_TICKETS, C.REPORT_TICKETS}),
+    # A grid worker registers, dispatches and handles what stays in the grid (小事不出格).
+    Role.GRID_WORKER: frozenset(
+        _STAFF_READ | {C.REVEAL_PII, C.EDIT_REGISTRY} | _TICKET_WORK | {C.DISPATCH_TICKETS, C.VIEW_KPIS}
+    ),
     Role.GRID_CHIEF: frozenset(
         _STAFF_READ
         | {
@@ -51,6 +67,7 @@ GRANTS: dict[str, frozenset[str]] = {
             C.EXPORT_REGISTRY,
             C.VIEW_COVERAGE,
         }
+        | _TICKET_LEAD
     ),
     Role.STREET_ADMIN: frozenset(
         _STAFF_READ
@@ -63,10 +80,16 @@ GRANTS: dict[str, frozenset[str]] = {
             C.VIEW_COVERAGE,
             C.MANAGE_TREE,
             C.ASSIGN_ROLES,
+            C.MANAGE_CATEGORIES,
+            C.MANAGE_CALENDAR,
         }
+        | _TICKET_LEAD
     ),
+    # A department handler sees and acts on the tickets sent to their department (membership, see
+    # tickets.rules), not on everything in an area.
     Role.DEPARTMENT_HANDLER: frozenset({C.VIEW_TREE}),
-    Role.COUNCIL_MEMBER: frozenset({C.VIEW_TREE}),
+    # Councils and supervision committees watch the loop and the three rates; they do not handle.
+    Role.COUNCIL_MEMBER: frozenset({C.VIEW_TREE, C.VIEW_TICKETS, C.VIEW_KPIS}),
     Role.SYSTEM_ADMIN: frozenset(Capability.values),
 }
 

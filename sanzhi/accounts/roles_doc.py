@@ -33,6 +33,16 @@ CAPABILITY_EN: dict[str, str] = {
     Capability.IMPORT_REGISTRY: "Import households and residents",
     Capability.EXPORT_REGISTRY: "Export households and residents",
     Capability.ASSIGN_ROLES: "Assign roles",
+    Capability.MANAGE_CALENDAR: "Maintain the working calendar (holidays, make-up days)",
+    Capability.VIEW_TICKETS: "View demand tickets in the area",
+    Capability.REPORT_TICKETS: "Report a demand for others (patrol, visit, hotline, for a household)",
+    Capability.HANDLE_TICKETS: "Handle tickets held at this level (accept, resolve, return)",
+    Capability.DISPATCH_TICKETS: "Register and dispatch tickets (transfer, suspend, resume)",
+    Capability.VERIFY_TICKETS: "Verify and close resolved tickets",
+    Capability.VOID_TICKETS: "Void and merge tickets",
+    Capability.VISIT_TICKETS: "Record return visits and ratings",
+    Capability.VIEW_KPIS: "View the demand KPIs (three rates, rankings)",
+    Capability.MANAGE_CATEGORIES: "Maintain demand categories, time limits and departments",
 }
 
 YES, NO = "✓", "—"
