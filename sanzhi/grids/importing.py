@@ -15,7 +15,7 @@ where it is" for an existing one.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ from sanzhi.accounts.roles import Capability
 from sanzhi.accounts.scoping import Scope, scope_for
 from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import DomainError
-from sanzhi.core.tabular import Cell, TabularError, read_table
+from sanzhi.core.rowerrors import RowChecker, RowError, code_cell, row_message, text_cell
+from sanzhi.core.tabular import TabularError, read_table
 from sanzhi.grids.codes import validate_code
 from sanzhi.grids.models import Node, NodeKind
 from sanzhi.grids.schemes import ancestor_paths
@@ -38,19 +39,6 @@ from sanzhi.grids.services import _kind_for_code, node_create, node_move, node_u
 COL_LEVEL, COL_CODE, COL_NAME, COL_PARENT = "层级", "编码", "名称", "上级编码"
 COLUMNS = [COL_LEVEL, COL_CODE, COL_NAME, COL_PARENT]
 NAME_MAX, LABEL_MAX = 100, 16
-# Integers above 2**53 cannot come through a spreadsheet's float cells intact.
-_EXACT_NUMBER_DIGITS = 15
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    code: str
-    render: Callable[[], str]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "code": self.code, "message": self.render()}
 
 
 @dataclass(frozen=True)
@@ -104,34 +92,16 @@ class _Line:
     move: bool = False
 
 
-def _msg(template: str, **params: Any) -> Callable[[], str]:
-    """A message rendered when shown, so ``as_dict(lang)`` can answer in the reader's language;
-    the template is marked with gettext_noop so makemessages still collects it."""
-    return lambda: _(template).format(**params)
+# Shared with the other all-or-nothing importers (sanzhi.core.rowerrors).
+_msg = row_message
+_text = text_cell
+_code_cell = code_cell
 
 
-def _text(value: Cell) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _code_cell(value: Cell) -> tuple[str, bool]:
-    """A code as text; False when a spreadsheet number cell cannot hold it exactly."""
-    if value is None:
-        return "", True
-    if isinstance(value, float):
-        return "", False
-    if isinstance(value, int):
-        text = str(value)
-        return text, len(text) <= _EXACT_NUMBER_DIGITS
-    return str(value).strip(), True
-
-
-class _Checker:
+class _Checker(RowChecker):
     def __init__(self, report: NodeImportReport) -> None:
+        super().__init__(report.errors)
         self.report = report
-
-    def fail(self, row: int, column: str, code: str, render: Callable[[], str]) -> None:
-        self.report.errors.append(RowError(row, column, code, render))
 
 
 def _read_lines(path: Path, check: _Checker) -> list[_Line]:
