@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/", include("sanzhi.api.urls")),
+    path("open311/", include("sanzhi.api.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("sanzhi.web.urls")),
 ]

@@ -29,6 +29,7 @@ _DESCRIPTIONS: dict[int, Any] = {
     403: _("无权执行（code: forbidden、reveal_forbidden）"),
     404: _("不存在或不在您的管辖范围内（code: not_found、invalid_page）"),
     405: _("不支持的请求方法"),
+    409: _("当前状态下不能执行该操作（code: illegal_transition）"),
     415: _("不支持的请求内容类型"),
     429: _("请求过于频繁（code: login_throttled、throttled）"),
 }

@@ -6,6 +6,8 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from sanzhi.api.views.auth import TokenView
+from sanzhi.api.views.categories import CategoryListView, DepartmentListView
+from sanzhi.api.views.kpis import KpiView
 from sanzhi.api.views.me import MeView
 from sanzhi.api.views.nodes import NodeDetailView, NodeListView
 from sanzhi.api.views.people import (
@@ -14,6 +16,7 @@ from sanzhi.api.views.people import (
     ResidentDetailView,
     ResidentListView,
 )
+from sanzhi.api.views.tickets import ACTION_VIEWS, TicketAttachmentView, TicketDetailView, TicketListView
 
 app_name = "api"
 
@@ -26,6 +29,16 @@ v1: list[URLPattern | URLResolver] = [
     path("households/<int:id>", HouseholdDetailView.as_view(), name="household-detail"),
     path("residents/", ResidentListView.as_view(), name="resident-list"),
     path("residents/<int:id>", ResidentDetailView.as_view(), name="resident-detail"),
+    path("kpis", KpiView.as_view(), name="kpis"),
+    path("tickets/", TicketListView.as_view(), name="ticket-list"),
+    path("tickets/<int:id>", TicketDetailView.as_view(), name="ticket-detail"),
+    path("tickets/<int:id>/attachments/<int:aid>", TicketAttachmentView.as_view(), name="ticket-attachment"),
+    *[
+        path(f"tickets/<int:id>/{action}", view.as_view(), name=f"ticket-{action}")
+        for action, view in ACTION_VIEWS.items()
+    ],
+    path("categories/", CategoryListView.as_view(), name="category-list"),
+    path("departments/", DepartmentListView.as_view(), name="department-list"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from sanzhi.api.services import api_token_issue
 from sanzhi.core.testing import Town
+from sanzhi.tickets.testing import TicketWorld, build_ticket_world
 
 
 def anonymous_client(remote_addr: str = "127.0.0.1") -> APIClient:
@@ -30,3 +31,8 @@ def api_as(town: Town) -> Callable[[str], APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture
+def world(town: Town) -> TicketWorld:
+    return build_ticket_world(town)

@@ -39,6 +39,12 @@ def test_me_lists_roles_with_node_codes_and_capabilities(town: Town, api_as: Api
         "people.view",
         "people.reveal_pii",
         "people.edit",
+        "tickets.view",
+        "tickets.report",
+        "tickets.handle",
+        "tickets.dispatch",
+        "tickets.visit",
+        "tickets.kpis",
     ]
     assert body["is_superuser"] is False
 

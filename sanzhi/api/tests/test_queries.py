@@ -15,6 +15,10 @@ from sanzhi.grids.services import node_create
 from sanzhi.people.codes import Relation
 from sanzhi.people.models import PiiAccess, Tag
 from sanzhi.people.services import household_create
+from sanzhi.tickets.intake import ticket_create
+from sanzhi.tickets.models import Channel
+from sanzhi.tickets.services import Target, ticket_comment, ticket_dispatch, ticket_register
+from sanzhi.tickets.testing import TicketWorld
 
 Api = Callable[[str], APIClient]
 
@@ -79,3 +83,62 @@ def test_details_query_count(
         assert client.get(f"/api/v1/nodes/{town.grid.code}").status_code == 200
     with django_assert_max_num_queries(3):
         assert client.get("/api/v1/me").status_code == 200
+
+
+# ---- tickets -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def busy(world: TicketWorld) -> TicketWorld:
+    """60 tickets in the first grid, half of them dispatched to the grid worker, a few to 城管局."""
+    town = world.town
+    for i in range(60):
+        ticket = ticket_create(
+            actor=town.resident, channel=Channel.RESIDENT, text=f"诉求{i}", category=world.litter
+        )
+        if i % 2:
+            ticket_register(actor=town.gridworker, ticket=ticket)
+            target = Target(department=world.urban) if i % 3 == 0 else None
+            ticket_dispatch(actor=town.secretary, ticket=ticket, target=target)
+    return world
+
+
+TICKET_LIST_URLS = [
+    "/api/v1/tickets/?page_size={n}",
+    "/api/v1/tickets/?page_size={n}&node={node}&state=registered&state=dispatched&state=reported",
+    "/api/v1/tickets/?page_size={n}&category=environment&level=grid",
+]
+
+
+@pytest.mark.parametrize("persona", ["secretary", "gridworker", "resident", "street"])
+def test_ticket_list_query_count_is_constant(busy: TicketWorld, api_as: Api, persona: str) -> None:
+    client = api_as(persona)
+    # A resident sees no tree, so has no node to filter by.
+    urls = [u for u in TICKET_LIST_URLS if persona != "resident" or "node=" not in u]
+    for url in urls:
+        small, small_rows = _count(client, url.format(n=2, node=busy.town.grid.code))
+        large, large_rows = _count(client, url.format(n=50, node=busy.town.grid.code))
+        assert (small_rows, large_rows) == (2, 50), url
+        assert large == small, url
+        # token+user, role assignments, department memberships, filter lookups, count, page
+        assert large <= 7, (url, large)
+
+
+def test_department_ticket_list_query_count(busy: TicketWorld, api_as: Api) -> None:
+    small, _rows = _count(api_as("dept"), "/api/v1/tickets/?page_size=2")
+    large, rows = _count(api_as("dept"), "/api/v1/tickets/?page_size=50")
+    assert rows == 10 and small == large <= 6
+
+
+def test_ticket_detail_query_count_does_not_grow_with_events(
+    busy: TicketWorld, api_as: Api, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    town = busy.town
+    ticket = ticket_create(actor=town.resident, channel=Channel.RESIDENT, text="垃圾")
+    for i in range(20):
+        ticket_comment(actor=town.gridworker, ticket=ticket, note=f"备注{i}")
+    client = api_as("gridworker")
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/api/v1/tickets/{ticket.pk}").status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get("/api/v1/categories/").status_code == 200
