@@ -1,6 +1,19 @@
 from django.urls import path
 
-from sanzhi.web.views import auth, browse, coverage, registry_import, reveal
+from sanzhi.web.views import (
+    auth,
+    browse,
+    calendar,
+    categories,
+    coverage,
+    kpis,
+    registry_import,
+    reveal,
+    tickets,
+    tickets_inbox,
+    tickets_public,
+    tickets_staff,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -16,4 +29,25 @@ urlpatterns = [
     path("import/", registry_import.import_page, name="import"),
     path("import/template.xlsx", registry_import.import_template, name="import_template"),
     path("coverage/", coverage.coverage_page, name="coverage"),
+    path("calendar/", calendar.calendar_page, name="calendar"),
+    path("calendar/remove/", calendar.calendar_remove, name="calendar_remove"),
+    # 诉求 (demands): resident pages, the work queue, one ticket, the inbox, the public board.
+    path("tickets/", tickets_staff.ticket_queue, name="ticket_queue"),
+    path("tickets/new/", tickets.ticket_report, name="ticket_report"),
+    path("tickets/intake/", tickets_staff.ticket_intake, name="ticket_intake"),
+    path("tickets/suggest/", tickets.ticket_suggest, name="ticket_suggest"),
+    path("tickets/mine/", tickets.tickets_mine, name="tickets_mine"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/<slug:action>/", tickets.ticket_act, name="ticket_act"),
+    path("tickets/attachments/<int:pk>/", tickets.ticket_attachment, name="ticket_attachment"),
+    path("inbox/", tickets_inbox.inbox, name="inbox"),
+    path("inbox/read/", tickets_inbox.inbox_read, name="inbox_read"),
+    path("public/tickets/<str:code>/", tickets_public.public_board, name="public_tickets"),
+    path("kpis/", kpis.kpis_page, name="kpis"),
+    path("kpis/export.xlsx", kpis.kpis_export, name="kpis_export"),
+    path("kpis/print/", kpis.kpis_print, name="kpis_print"),
+    path("categories/", categories.categories_page, name="categories"),
+    path("categories/new/", categories.category_edit, name="category_new"),
+    path("categories/export.xlsx", categories.category_export, name="category_export"),
+    path("categories/<str:code>/", categories.category_edit, name="category_edit"),
 ]

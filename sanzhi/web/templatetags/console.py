@@ -31,6 +31,9 @@ def console_nav(context: template.Context) -> dict[str, Any]:
         "registry": user.has_perm(Capability.VIEW_REGISTRY),
         "import": user.has_perm(Capability.IMPORT_REGISTRY),
         "coverage": user.has_perm(Capability.VIEW_COVERAGE),
+        "calendar": user.has_perm(Capability.MANAGE_CALENDAR),
+        "kpis": user.has_perm(Capability.VIEW_KPIS),
+        "categories": user.has_perm(Capability.MANAGE_CATEGORIES),
         "roles": sorted({str(labels.get(role, role)) for role, _p, _n in assignments_of(user)}),
     }
 
