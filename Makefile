@@ -16,13 +16,14 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/sanzhi_test_base
 PYTEST_ARGS ?= -p xdist -n 2
 BENCH_HOUSEHOLDS ?= 20000
 
-.PHONY: help venv demo test test-sqlite test-postgres lint bench clean system messages
+.PHONY: help venv demo test test-sqlite test-postgres lint bench bench-tickets clean system messages
 
 help:
 	@echo "make demo    build the demo town on SQLite and serve it on http://$(DEMO_BIND)/"
 	@echo "make test    lint, then the whole suite on SQLite and on PostgreSQL (browser tests included)"
 	@echo "make lint    ruff check + mypy"
 	@echo "make bench   benchmarks at a small size (BENCH_HOUSEHOLDS=$(BENCH_HOUSEHOLDS))"
+	@echo "make bench-tickets  ticket create/list vs pgbench and django-helpdesk on PostgreSQL (needs wrk)"
 	@echo "make messages re-extract the English catalog (Chinese is the source) and compile it"
 	@echo "make clean   remove the virtualenv, var/ and caches"
 
@@ -78,6 +79,10 @@ test:
 bench: venv
 	$(BIN)/python bench/subtree_bench.py --households $(BENCH_HOUSEHOLDS) --sqlite
 
+# Writes bench/RESULTS-tickets.md; django-helpdesk gets its own virtualenv under bench/out/.
+bench-tickets: venv
+	$(BIN)/python bench/ticket_bench.py
+
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info bench/out
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
@@ -86,4 +91,4 @@ clean:
 messages: venv
 	cd sanzhi && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete \
 		--ignore='static/vendor/*' --ignore='*/tests/*' --ignore='locale/*'
-	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv --ignore=bench

@@ -53,11 +53,12 @@ def _doomed_models() -> list[type[models.Model]]:
     plus the per-installation state tables. Shared code tables (tags, categories) are kept."""
     everything = apps.get_models(include_auto_created=True)
     doomed: set[type[models.Model]] = {Node, User}
+    kept = set(_kept_models())
     grew = True
     while grew:
         grew = False
         for model in everything:
-            if model in doomed or model._meta.proxy or not model._meta.managed:
+            if model in doomed or model in kept or model._meta.proxy or not model._meta.managed:
                 continue
             if any(f.is_relation and f.related_model in doomed for f in model._meta.concrete_fields):
                 doomed.add(model)
@@ -71,6 +72,15 @@ def _doomed_models() -> list[type[models.Model]]:
     return sorted(doomed, key=lambda m: m._meta.db_table)
 
 
+def _kept_models() -> list[type[models.Model]]:
+    """Code tables that point at demo rows but are the deployment's own (the category tree points at
+    the demo's departments): kept, their links to demo rows cleared before the wipe."""
+    try:
+        return [apps.get_model("tickets.Category"), apps.get_model("tickets.CategoryLimit")]
+    except LookupError:
+        return []
+
+
 @transaction.atomic
 def wipe_demo() -> int:
     """Delete all demo data. Only call after ``database_state()`` said "demo".
@@ -79,6 +89,9 @@ def wipe_demo() -> int:
     both backends, so the order of the tables does not matter and they are checked at commit.
     """
     deleted = 0
+    kept = _kept_models()
+    if kept:
+        kept[0]._default_manager.filter(department__isnull=False).update(department=None)
     with connection.cursor() as cursor:
         for model in _doomed_models():
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")

@@ -24,14 +24,20 @@ from sanzhi.accounts.services import role_assign
 from sanzhi.core.audit import audit_record
 from sanzhi.demo.guard import DEMO_COUNTY_CODE, DEMO_MARKER_ACTION, DEMO_USER_PREFIX
 from sanzhi.demo.synthetic import Synth, WriteTotals, rural_address, urban_address
+from sanzhi.demo.tickets import TicketSummary, build_tickets
 from sanzhi.grids.bulk import NodePlanner
 from sanzhi.grids.models import Node, PartyOrganization, PartyOrgKind
 from sanzhi.grids.services import party_org_create, scheme_set
 from sanzhi.people.bulk import RegistryWriter
 from sanzhi.people.models import Resident, Tag
+from sanzhi.tickets.states import OPEN_STATES, State
 
 DEMO_PASSWORD = "sanzhi-demo"
 DEMO_SEED = 20240601
+# A quarter of demands for ~8,000 households: ~100 per community, like the "收集诉求137条" of a real
+# community's report. Each goes through the real services (~50 ms of CPU a ticket on SQLite), so
+# this is what keeps `make demo` under a minute; `sanzhi demo --tickets 3000` builds a busier town.
+DEMO_TICKETS = 600
 STREET_CODE = "511923001000"
 TOWNSHIP_CODE = "511923101000"
 
@@ -71,6 +77,7 @@ class DemoSummary:
     unassigned_households: int = 0
     micro_grids_without_rep: int = 0
     micro_grids_out_of_bounds: int = 0
+    tickets: TicketSummary = field(default_factory=TicketSummary)
     seconds: float = 0.0
 
 
@@ -84,7 +91,9 @@ class _Micro:
     has_rep: bool = True
 
 
-def build_demo(*, seed: int = DEMO_SEED, today: dt.date | None = None) -> DemoSummary:
+def build_demo(
+    *, seed: int = DEMO_SEED, today: dt.date | None = None, tickets: int = DEMO_TICKETS
+) -> DemoSummary:
     """Build the whole town in one transaction: a failure leaves the database as it was."""
     started = timezone.now()
     rng = random.Random(seed)
@@ -116,6 +125,8 @@ def build_demo(*, seed: int = DEMO_SEED, today: dt.date | None = None) -> DemoSu
         _plan_household_counts(rng, micros, summary)
         _write_registry(seed, today, communities, micros, branch_of_grid, summary)
         _build_staff(rng, county, communities, grids, micros, summary)
+        if tickets:
+            summary.tickets = build_tickets(county=county, rng=random.Random(seed + 1), count=tickets)
         summary.seconds = (timezone.now() - started).total_seconds()
         # The marker that lets a later `sanzhi demo --reset` know this database is demo data.
         audit_record(
@@ -387,6 +398,13 @@ def format_summary(summary: DemoSummary) -> str:
         ("待分配户 households awaiting a micro-grid", summary.unassigned_households),
         ("无联户长的微网格 micro-grids without a rep", summary.micro_grids_without_rep),
         ("户数越界的微网格 micro-grids outside bounds", summary.micro_grids_out_of_bounds),
+        ("职能部门 departments", summary.tickets.departments),
+        ("诉求工单 tickets (90 天 days)", summary.tickets.tickets),
+        ("  办理中 open", sum(summary.tickets.states[s] for s in OPEN_STATES)),
+        ("  已评价 rated", summary.tickets.states[State.RATED]),
+        ("  超时升级 escalations", summary.tickets.escalations),
+        ("  不满意重办 reopened", summary.tickets.reopens),
+        ("  党员跑单 party-member runs", summary.tickets.party_runs),
     ]
     # Counts first: CJK labels are double width and would not line up in a terminal.
     return "\n".join(f"  {v:>7}  {k}" for k, v in rows)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from sanzhi.accounts.models import RoleAssignment, User
 from sanzhi.accounts.roles import Role
@@ -14,6 +17,18 @@ from sanzhi.grids.models import GridScheme, Node, PartyOrganization
 from sanzhi.grids.selectors import subtree_totals
 from sanzhi.people.models import Household, Resident
 from sanzhi.people.selectors import household_list_for, resident_list_for
+from sanzhi.reports.rollups import kpi_differences
+from sanzhi.tickets.models import (
+    Category,
+    Department,
+    DepartmentMember,
+    Rating,
+    Ticket,
+    TicketEscalation,
+    TicketEvent,
+)
+from sanzhi.tickets.selectors import ticket_list_for
+from sanzhi.tickets.states import OPEN_STATES, State
 
 
 def _login(username: str) -> User:
@@ -65,15 +80,79 @@ def test_demo_builds_a_realistic_town_then_resets(capsys: pytest.CaptureFixture[
     # Staff accounts cannot log in: only the 8 demo logins have a password.
     assert not User.objects.get(username__startswith="demo-gw-511923001001001").has_usable_password()
 
+    _check_tickets()
+
     call_command("demo")  # already the demo: nothing rebuilt
     assert AuditEvent.objects.filter(action="demo.build").count() == 1
     first_ids = set(Household.objects.values_list("pk", flat=True)[:10])
-    call_command("demo", reset=True)
+    categories = Category.objects.count()
+    call_command("demo", reset=True, tickets=40)
+    # The category tree is the deployment's: kept, linked again to the rebuilt departments.
+    assert Category.objects.count() == categories
+    assert Category.objects.filter(department__code="demo-urban").exists()
+    assert 40 <= Ticket.objects.count() < 60
     assert database_state().kind == "demo"
     assert Household.objects.count() == totals.households
     assert not first_ids & set(Household.objects.values_list("pk", flat=True))
     assert User.objects.filter(username="demo-admin").count() == 1
     assert Node.objects.find_problems() == ([], [], [], [], [])
+
+
+def _check_tickets() -> None:
+    """A quarter of demands through every state, escalations, ratings, duplicates — and what each
+    demo login finds in its scope on first run."""
+    tickets = Ticket.objects.all()
+    assert 550 <= tickets.count() <= 700
+    assert set(tickets.values_list("state", flat=True)) == set(State.values)
+    assert {"community", "street", "department"} <= set(
+        TicketEscalation.objects.values_list("to_level", flat=True)
+    )
+    actions = set(TicketEvent.objects.values_list("action", flat=True))
+    assert actions >= {
+        "report", "register", "dispatch", "accept", "resolve", "answer", "verify", "reject", "rate",
+        "return", "transfer", "suspend", "resume", "void", "merge", "escalate", "reopen",
+    }  # fmt: skip
+    assert tickets.filter(reopens=1, state=State.RATED).exists()
+    assert tickets.filter(party_run=True).exists()
+    assert not tickets.filter(state=State.MERGED, merged_into__isnull=True).exists()
+    assert AuditEvent.objects.filter(action="ticket.void").count() == tickets.filter(state=State.VOID).count()
+    rated = tickets.filter(state=State.RATED)
+    assert rated.filter(rating=Rating.SATISFIED).count() > 0.7 * rated.count()
+    assert tickets.filter(is_consultation=True, state=State.RATED).exists()
+    # The quarter: the last 90 days, nothing in the future; clocks and events agree with the tickets.
+    now = timezone.now()
+    assert not TicketEvent.objects.filter(at__gt=now).exists()
+    assert tickets.filter(created_at__lt=now - dt.timedelta(days=85)).exists()
+    for ticket in tickets.filter(state__in=[State.RATED, State.CLOSED]).order_by("?")[:20]:
+        assert ticket.closed_at is not None and ticket.resolved_at is not None
+        assert ticket.events.order_by("-id").values_list("to_state", flat=True)[0] == ticket.state
+    assert kpi_differences() == []
+    # Departments at the county; demo-dept is in 城管局.
+    assert set(Department.objects.values_list("name", flat=True)) >= {
+        "城管局",
+        "住建局",
+        "水务局",
+        "民政局",
+        "公安分局",
+    }
+    assert Department.objects.filter(node__code="511923000000").count() == Department.objects.count()
+
+    resident = _login("demo-resident")
+    own = ticket_list_for(user=resident, reported_by_me=True)
+    assert own.count() >= 5 and own.filter(state=State.CLOSED).exists()
+    assert ticket_list_for(user=resident).count() == own.count()
+    gridworker = _login("demo-gridworker")
+    queue = ticket_list_for(user=gridworker, states=sorted(OPEN_STATES), assigned_to_me=True)
+    assert queue.filter(state=State.DISPATCHED).exists() and queue.filter(state=State.IN_PROGRESS).exists()
+    assert ticket_list_for(user=gridworker).count() > 10
+    dept = _login("demo-dept")
+    assert DepartmentMember.objects.filter(user=dept, department__name="城管局").exists()
+    held = ticket_list_for(user=dept, department=Department.objects.get(name="城管局"))
+    assert held.filter(state=State.IN_PROGRESS, assignee=dept).exists()
+    assert held.filter(state=State.RATED).exists()
+    street_path = Node.objects.get(code="511923001000").path
+    in_street = tickets.filter(node_path__startswith=street_path).count()
+    assert ticket_list_for(user=_login("demo-street")).count() >= in_street > 100
 
 
 def test_demo_refuses_a_database_with_real_data(town: Town) -> None:

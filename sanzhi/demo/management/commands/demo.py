@@ -21,6 +21,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=None, help="随机种子 / random seed")
         parser.add_argument(
+            "--tickets",
+            type=int,
+            default=None,
+            help="近 90 天的诉求工单数（默认 600）/ tickets over the last 90 days (default 600)",
+        )
+        parser.add_argument(
             "--logins", action="store_true", help="只打印演示账号 / only print the demo logins"
         )
 
@@ -45,7 +51,7 @@ class Command(BaseCommand):
                 return
             self.stdout.write(_("清除旧的示范数据…") + " / clearing the old demo data")
             wipe_demo()
-        kwargs = {"seed": options["seed"]} if options["seed"] is not None else {}
+        kwargs = {k: options[k] for k in ("seed", "tickets") if options[k] is not None}
         summary = build_demo(**kwargs)
         self.stdout.write(
             self.style.SUCCESS(_("示范镇已建成（{s:.1f} 秒）").format(s=summary.seconds))
