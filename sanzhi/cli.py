@@ -10,14 +10,22 @@ SANZHI_COMMANDS = [
     ("demo", "建设示范镇（仅限空库或示范库）/ build the demo town (empty or demo database only)"),
     ("synth", "按规模生成合成户籍数据 / generate synthetic households at any scale"),
     ("serve", "以生产方式运行网站（gunicorn + whitenoise）/ run the production web server"),
-    ("worker", "运行后台任务 / run background tasks"),
+    ("worker", "运行后台任务与超时升级时钟 / run background tasks and the escalation tick"),
+    ("tick", "运行一次超时升级检查（--now 指定时刻）/ run one escalation tick (`tick --now ISO8601`)"),
     ("nodes", "列出或导入治理网格节点 / list nodes, or `nodes import FILE`"),
     ("coverage", "网格覆盖检查 / coverage report: unassigned households, reps and their load"),
     ("template", "生成导入模板 / write an import template (`template households OUT.xlsx`)"),
     ("import", "导入户籍人口 / import households and residents from xlsx or csv"),
     ("export", "导出户籍人口 / export households and residents to xlsx"),
+    ("calendar", "工作日历：放假与调休上班 / working calendar: `calendar set DATE holiday|workday`"),
+    ("apikey", "Open311 接口密钥 / Open311 keys: `apikey create NAME [--node CODE]`, `list`, `revoke`"),
+    ("categories", "诉求分类：列出、导入、导出 / ticket categories: list, `import FILE`, `export OUT.xlsx`"),
+    ("train-router", "训练智能分派模型（--report 输出准确率）/ train category & department suggestions"),
+    ("kpis", "诉求考核指标汇总：--verify 核对 / --rebuild 重建 / ticket KPI rollups: verify or rebuild"),
     ("check", "检查配置（生产环境用 --deploy）/ system checks (`check --deploy` for production)"),
 ]
+
+COMMAND_ALIASES = {"train-router": "train_router"}
 
 
 def _print_help() -> None:
@@ -37,6 +45,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if argv[1:3] == ["help", "--all"]:
         argv = [argv[0], "help"]
+    # Sanzhi's documented spelling of a few commands; Django names them after their modules.
+    argv[1] = COMMAND_ALIASES.get(argv[1], argv[1])
     from django.core.management import execute_from_command_line
     from django.db import DatabaseError
 
