@@ -226,8 +226,8 @@ class _Source:
     department_key: int | None
     date_from: dt.date
     date_to: dt.date
-    # Area tables only: read the rows of the nodes this many path steps below ``node`` (its children: 1).
-    below: int = 0
+    # Area tables only: read the rows of these nodes (the children of ``node``) instead of its own.
+    paths: tuple[str, ...] = ()
 
     @property
     def grid(self) -> bool:
@@ -260,15 +260,14 @@ class _Source:
         """Sums of ``table`` rows in the subtree and [lo, hi], grouped by the SQL expression ``group``."""
         ops = connection.ops
         period = [ops.adapt_datefield_value(lo), ops.adapt_datefield_value(hi)]
-        if table in (_AREA_DAY, _AREA_MONTH) and not self.below:
-            where = [f"{table.path} = %s"]
-            params: list[Any] = [self.node.path]
+        params: list[Any]
+        if table in (_AREA_DAY, _AREA_MONTH):
+            paths = self.paths or (self.node.path,)
+            where = [f"{table.path} IN ({', '.join(['%s'] * len(paths))})"]
+            params = list(paths)
         else:
             where = [f"{table.path} >= %s", f"{table.path} < %s"]
             params = [self.node.path, self.node.path + _PATH_CEILING]
-            if table in (_AREA_DAY, _AREA_MONTH):
-                where.append(f"length({table.path}) = %s")
-                params.append(len(self.node.path) + self.below * Node.steplen)
         where += [f"{table.period} >= %s", f"{table.period} <= %s"]
         params += period
         if self.category_keys is not None:
@@ -387,7 +386,7 @@ def _children(source: _Source) -> list[ChildKpi]:
         # A street's children are communities: the community rows. Above a street, the children's own
         # area rows.
         if node.kind in _ABOVE_STREET:
-            rows = dataclasses.replace(source, below=1)
+            rows = dataclasses.replace(source, paths=tuple(kid.path for kid in kids))
         else:
             rows = source.at_level(COMMUNITY_LEVEL)
         by_path = rows.grouped(f"substr(node_path, 1, {len(node.path) + Node.steplen})")
