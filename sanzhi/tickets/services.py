@@ -586,9 +586,12 @@ def ticket_reopen(*, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
         up = level_above(t.level)
         if up == Level.DEPARTMENT and (t.category is None or t.category.department is None):
             up = None
-        target = (
-            Target(department=t.category.department) if up == Level.DEPARTMENT and t.category else Target()
-        )
+        if up == Level.DEPARTMENT and t.category is not None:
+            target = Target(department=t.category.department)
+        elif up is None and t.level == Level.DEPARTMENT:
+            target = Target(department=t.department)  # at the top it goes back to the same department
+        else:
+            target = Target()
         fields = send(t, target, up or t.level, now)
         if up is None:
             start_level_clock(t, now)

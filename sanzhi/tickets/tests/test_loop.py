@@ -147,3 +147,14 @@ def test_dispatch_to_a_department_outside_its_area_is_refused(world: TicketWorld
     t = ticket_register(actor=town.secretary, ticket=_report(world), now=MONDAY_10)
     with pytest.raises(ValidationFailed):
         ticket_dispatch(actor=town.secretary, ticket=t, target=Target(node=town.other_village), now=MONDAY_10)
+
+
+def test_unsatisfied_at_the_department_reopens_with_the_same_department(world: TicketWorld) -> None:
+    town = world.town
+    t = ticket_register(actor=town.street, ticket=_report(world), category=world.dispute, now=MONDAY_10)
+    t = ticket_dispatch(actor=town.street, ticket=t, target=Target(department=world.urban), now=MONDAY_10)
+    t = ticket_accept(actor=town.dept, ticket=t, now=MONDAY_10)
+    t = ticket_resolve(actor=town.dept, ticket=t, note="已处理", now=MONDAY_10)
+    t = ticket_verify(actor=town.street, ticket=t, now=MONDAY_10)
+    t = ticket_rate(actor=town.resident, ticket=t, rating=Rating.UNSATISFIED, now=MONDAY_10)
+    assert t.state == State.DISPATCHED and t.level == Level.DEPARTMENT and t.department == world.urban
