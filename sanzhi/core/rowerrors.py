@@ -7,11 +7,13 @@ rendered when shown (``RowError.render()``), so a report can answer in the reade
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from sanzhi.core.errors import DomainError
 from sanzhi.core.tabular import Cell
 
 # Integers above 2**53 cannot come through a spreadsheet's float cells intact.
@@ -76,3 +78,39 @@ def render_row_errors(rows: int, errors: list[RowError]) -> str:
 
 
 __all__ = ["RowChecker", "RowError", "code_cell", "render_row_errors", "row_message", "text_cell"]
+
+
+@dataclass
+class CodeImportReport:
+    """What an all-or-nothing import of coded rows (nodes, categories) did, or why it wrote nothing."""
+
+    rows: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # A failure of the file itself (unreadable, missing columns) rather than of a row.
+    file_error: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.file_error is None
+
+    def extra(self) -> dict[str, Any]:
+        """Fields a particular import adds to its report."""
+        return {}
+
+    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
+        with translation.override(lang or translation.get_language()):
+            return {
+                "ok": self.ok,
+                "rows": self.rows,
+                "created": len(self.created),
+                "updated": len(self.updated),
+                "unchanged": self.unchanged,
+                "created_codes": self.created,
+                "updated_codes": self.updated,
+                **self.extra(),
+                "file_error": self.file_error.as_dict() if self.file_error else None,
+                "errors": [e.as_dict() for e in self.errors],
+            }

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -29,7 +28,7 @@ from sanzhi.accounts.roles import Capability
 from sanzhi.accounts.scoping import Scope, scope_for
 from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import DomainError
-from sanzhi.core.rowerrors import RowChecker, RowError, code_cell, row_message, text_cell
+from sanzhi.core.rowerrors import CodeImportReport, RowChecker, code_cell, row_message, text_cell
 from sanzhi.core.tabular import TabularError, read_table
 from sanzhi.grids.codes import validate_code
 from sanzhi.grids.models import Node, NodeKind
@@ -48,35 +47,14 @@ class CodeChange:
 
 
 @dataclass
-class NodeImportReport:
-    rows: int = 0
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
+class NodeImportReport(CodeImportReport):
     moved: list[CodeChange] = field(default_factory=list)
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    # A failure of the file itself (unreadable, missing columns) rather than of a row.
-    file_error: DomainError | None = None
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors and self.file_error is None
-
-    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
-        with translation.override(lang or translation.get_language()):
-            return {
-                "ok": self.ok,
-                "rows": self.rows,
-                "created": len(self.created),
-                "updated": len(self.updated),
-                "moved": len(self.moved),
-                "unchanged": self.unchanged,
-                "created_codes": self.created,
-                "updated_codes": self.updated,
-                "code_changes": [{"old_code": c.old_code, "new_code": c.new_code} for c in self.moved],
-                "file_error": self.file_error.as_dict() if self.file_error else None,
-                "errors": [e.as_dict() for e in self.errors],
-            }
+    def extra(self) -> dict[str, Any]:
+        return {
+            "moved": len(self.moved),
+            "code_changes": [{"old_code": c.old_code, "new_code": c.new_code} for c in self.moved],
+        }
 
 
 @dataclass

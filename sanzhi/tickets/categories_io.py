@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import DomainError, Forbidden
-from sanzhi.core.rowerrors import RowChecker, RowError, code_cell, row_message, text_cell
+from sanzhi.core.rowerrors import CodeImportReport, RowChecker, code_cell, row_message, text_cell
 from sanzhi.core.tabular import Cell, TabularError, read_table
 from sanzhi.tickets.categories import (
     LEVELS,
@@ -95,32 +94,8 @@ def _bool_cell(value: Cell) -> bool | None:
     return None
 
 
-@dataclass
-class CategoryImportReport:
-    rows: int = 0
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    file_error: DomainError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and self.file_error is None
-
-    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
-        with translation.override(lang or translation.get_language()):
-            return {
-                "ok": self.ok,
-                "rows": self.rows,
-                "created": len(self.created),
-                "updated": len(self.updated),
-                "unchanged": self.unchanged,
-                "created_codes": self.created,
-                "updated_codes": self.updated,
-                "file_error": self.file_error.as_dict() if self.file_error else None,
-                "errors": [e.as_dict() for e in self.errors],
-            }
+class CategoryImportReport(CodeImportReport):
+    """诉求分类导入的结果 (the fields are CodeImportReport's)."""
 
 
 @dataclass

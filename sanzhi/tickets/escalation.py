@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from sanzhi.tickets.models import Ticket, TicketEscalation
 from sanzhi.tickets.notifications import NotificationKind, notify_level
-from sanzhi.tickets.services import Target, send, ticket_transition
+from sanzhi.tickets.services import ticket_transition
 from sanzhi.tickets.states import CLOCK_STATES, Action, Level, level_above
+from sanzhi.tickets.targets import Target, send
 
 A = Action
 logger = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,41 +15,25 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sanzhi.accounts.models import RoleAssignment
-from sanzhi.accounts.roles import Role
 from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sanzhi.core.workcalendar import add_working_seconds, working_seconds_between
-from sanzhi.grids.models import Node, NodeKind
-from sanzhi.people.codes import PARTY_MEMBER_STATUSES
 from sanzhi.reports.ticket_kpis import record_ticket_change
 from sanzhi.tickets import rules
 from sanzhi.tickets.clock import CLOCK_FIELDS, start_level_clock
 from sanzhi.tickets.facts import facts_of
 from sanzhi.tickets.inputs import check_attachments, clean_text, save_attachments, user_or_none
-from sanzhi.tickets.models import Category, Department, Rating, Ticket, TicketEvent
+from sanzhi.tickets.models import Category, Rating, Ticket, TicketEvent
 from sanzhi.tickets.notifications import notify as notify
 from sanzhi.tickets.routing import suggestion_data
 from sanzhi.tickets.states import Action, IllegalTransition, Level, State, level_above, next_state
+from sanzhi.tickets.targets import Target, check_target, default_grid_worker, send, target_data
 
 A = Action
 
 
 def reopen_limit() -> int:
     return int(getattr(settings, "SANZHI_TICKET_REOPEN_LIMIT", 1))
-
-
-def default_grid_worker(ticket: Ticket) -> Any | None:
-    """The grid worker of the landing grid: the deepest GRID_WORKER assignment on the node's path."""
-    stop = len(ticket.community.path) if ticket.community is not None else 0
-    prefixes = [ticket.node_path[:i] for i in range(stop + 4, len(ticket.node_path) + 1, 4)]
-    assignment = (
-        RoleAssignment.objects.filter(role=Role.GRID_WORKER, node_path__in=prefixes, user__is_active=True)
-        .select_related("user")
-        .order_by("-node_path", "id")
-        .first()
-    )
-    return assignment.user if assignment else None
 
 
 # ---------------------------------------------------------------- the one transition function
@@ -173,95 +156,6 @@ def ticket_register(
     )
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where a ticket is sent: a person, a node (community/street office) or a department."""
-
-    user: Any = None
-    node: Node | None = None
-    department: Department | None = None
-    party_run: bool = False
-
-
-def _level_of_target(ticket: Ticket, target: Target) -> str:
-    if target.department is not None:
-        return Level.DEPARTMENT
-    if target.node is not None:
-        return {
-            NodeKind.GRID: Level.GRID,
-            NodeKind.VILLAGE: Level.COMMUNITY,
-            NodeKind.TOWNSHIP: Level.STREET,
-        }.get(target.node.kind, "")
-    return ticket.level
-
-
-def _check_target(actor: Any, ticket: Ticket, target: Target) -> str:
-    if target.department is not None:
-        if not target.department.active:
-            raise ValidationFailed(
-                _("该部门已停用"), code="department_inactive", data={"field": "department"}
-            )
-        if not ticket.node_path.startswith(target.department.node_path):
-            raise ValidationFailed(
-                _("该部门不负责这一辖区"), code="department_out_of_area", data={"field": "department"}
-            )
-    if target.node is not None:
-        if not ticket.node_path.startswith(target.node.path):
-            raise ValidationFailed(
-                _("只能派给工单所在网格、社区或街道"), code="target_out_of_area", data={"field": "node"}
-            )
-        if _level_of_target(ticket, target) == "":
-            raise ValidationFailed(_("不能派给这一层级"), code="target_level", data={"field": "node"})
-    if target.user is not None:
-        if not target.user.is_active:
-            raise ValidationFailed(_("该账号已停用"), code="user_inactive", data={"field": "user"})
-        if target.party_run:
-            resident = getattr(target.user, "resident", None)
-            if resident is None or resident.political_status not in PARTY_MEMBER_STATUSES:
-                raise ValidationFailed(
-                    _("党员跑单只能派给党员"), code="not_party_member", data={"field": "user"}
-                )
-        elif target.department is not None:
-            if target.department.pk not in rules.department_ids_of(target.user):
-                raise ValidationFailed(
-                    _("该人员不属于所选部门"), code="user_not_in_department", data={"field": "user"}
-                )
-        else:
-            paths = [
-                p
-                for role, p, _n in RoleAssignment.objects.filter(user=target.user).values_list(
-                    "role", "node_path", "node_id"
-                )
-                if role != Role.RESIDENT
-            ]
-            if not any(ticket.node_path.startswith(p) or p.startswith(ticket.node_path) for p in paths):
-                raise ValidationFailed(
-                    _("该人员不在工单所在网格任职"), code="user_out_of_area", data={"field": "user"}
-                )
-    return _level_of_target(ticket, target)
-
-
-def send(ticket: Ticket, target: Target, level: str, now: dt.datetime) -> list[str]:
-    fields = ["assignee", "assignee_node", "department", "party_run", "level"]
-    level_changed = level != ticket.level
-    ticket.assignee = target.user
-    ticket.party_run = bool(target.party_run and target.user is not None)
-    ticket.level = level
-    ticket.department = target.department if level == Level.DEPARTMENT else None
-    if level == Level.GRID:
-        ticket.assignee_node = target.node if target.node is not None else None
-    elif level == Level.COMMUNITY:
-        ticket.assignee_node = target.node or ticket.community
-    elif level == Level.STREET:
-        ticket.assignee_node = target.node or ticket.street
-    else:
-        ticket.assignee_node = None
-    if level_changed:
-        start_level_clock(ticket, now)
-        fields += CLOCK_FIELDS
-    return fields
-
-
 def ticket_dispatch(
     *,
     actor: Any,
@@ -280,7 +174,7 @@ def ticket_dispatch(
                 _("该网格没有网格员，请指定办理人"), code="no_grid_worker", data={"field": "user"}
             )
         target = Target(user=worker)
-    level = _check_target(actor, ticket, target)
+    level = check_target(actor, ticket, target)
     chosen = target
 
     def apply(t: Ticket) -> list[str]:
@@ -292,22 +186,9 @@ def ticket_dispatch(
         action=A.DISPATCH,
         apply=apply,
         note=note,
-        data=_target_data(target),
+        data=target_data(target),
         now=now,
     )
-
-
-def _target_data(target: Target) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    if target.user is not None:
-        data["user"] = target.user.username
-    if target.node is not None:
-        data["node"] = target.node.code
-    if target.department is not None:
-        data["department"] = target.department.code
-    if target.party_run:
-        data["party_run"] = True
-    return data
 
 
 def ticket_transfer(
@@ -316,7 +197,7 @@ def ticket_transfer(
     """转办: to another handler, office or department; it must be taken up again."""
     now = now or timezone.now()
     note = _require_note(note, _("转办理由"))
-    level = _check_target(actor, ticket, target)
+    level = check_target(actor, ticket, target)
 
     def apply(t: Ticket) -> list[str]:
         return send(t, target, level, now)
@@ -327,7 +208,7 @@ def ticket_transfer(
         action=A.TRANSFER,
         apply=apply,
         note=note,
-        data=_target_data(target),
+        data=target_data(target),
         now=now,
     )
 

@@ -15,8 +15,11 @@ def test_serve_refuses_without_collected_static(tmp_path: Path) -> None:
 
 
 def test_init_migrates_and_collects_static(db: None, tmp_path: Path) -> None:
+    from sanzhi import settings as production
+
     root = tmp_path / "static"
-    with override_settings(STATIC_ROOT=root):
+    # The production storage (a manifest), whatever storage the web tests set for their session.
+    with override_settings(STATIC_ROOT=root, STORAGES=production.STORAGES):
         call_command("init", verbosity=0)
         assert (root / "staticfiles.json").is_file()
         from sanzhi.demo.management.commands.serve import static_ready
