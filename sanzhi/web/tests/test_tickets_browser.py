@@ -60,7 +60,17 @@ def open_as(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 def image_loaded(page: Any, selector: str) -> bool:
-    return bool(page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0"))
+    """Whether the first image under `selector` loads (waits for it: the photo arrives after the page)."""
+    try:
+        page.wait_for_function(
+            "sel => { const img = document.querySelector(sel);"
+            " return !!img && img.complete && img.naturalWidth > 0; }",
+            arg=selector,
+            timeout=10_000,
+        )
+    except Exception:  # playwright's TimeoutError: the image never loaded (broken or missing)
+        return False
+    return True
 
 
 def step(page: Any, action: str) -> None:
