@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "sanzhi.grids",
     "sanzhi.people",
     "sanzhi.tickets",
+    "sanzhi.points",
     "sanzhi.reports",
     "sanzhi.api",
     "sanzhi.web",

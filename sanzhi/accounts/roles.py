@@ -41,21 +41,37 @@ class Capability(models.TextChoices):
     VISIT_TICKETS = "tickets.visit", _("回访评价")
     VIEW_KPIS = "tickets.kpis", _("查看诉求考核指标")
     MANAGE_CATEGORIES = "tickets.categories", _("维护诉求分类与部门")
+    VIEW_POINTS = "points.view", _("查看积分账户与流水")
+    RECORD_POINTS = "points.record", _("记录积分")
+    REVIEW_POINTS = "points.review", _("审核积分、评星与发布红黑榜")
+    COUNCIL_POINTS = "points.council", _("评议会审批积分")
+    MANAGE_POINTS = "points.manage", _("维护积分方案与细则")
+    RUN_STORE = "points.store", _("管理积分超市")
 
 
 C = Capability
 _STAFF_READ = {C.VIEW_TREE, C.VIEW_REGISTRY}
 _TICKET_WORK = {C.VIEW_TICKETS, C.REPORT_TICKETS, C.HANDLE_TICKETS, C.VISIT_TICKETS}
 _TICKET_LEAD = _TICKET_WORK | {C.DISPATCH_TICKETS, C.VERIFY_TICKETS, C.VOID_TICKETS, C.VIEW_KPIS}
+_POINTS_WORK = {C.VIEW_POINTS, C.RECORD_POINTS}
+# The community runs its scheme: adopts it, reviews monthly, keeps the supermarket. Council
+# approvals (道德评议会) stay with the council's members and the offices above.
+_POINTS_LEAD = _POINTS_WORK | {C.REVIEW_POINTS, C.MANAGE_POINTS, C.RUN_STORE}
 GRANTS: dict[str, frozenset[str]] = {
     # A resident sees their own household only (people selectors), not the registry of their grid.
     Role.RESIDENT: frozenset(),
     # 联户长 know their households by face; the registry is shown to them masked.
     # They relay their households' demands ("下菜点单") and follow them.
-    Role.HOUSEHOLD_REP: frozenset(_STAFF_READ | {C.VIEW_TICKETS, C.REPORT_TICKETS}),
+    # They also record the points evidence of their households (the deed, a photo).
+    Role.HOUSEHOLD_REP: frozenset(_STAFF_READ | {C.VIEW_TICKETS, C.REPORT_TICKETS} | _POINTS_WORK),
     # A grid worker registers, dispatches and handles what stays in the grid (小事不出格).
     Role.GRID_WORKER: frozenset(
-        _STAFF_READ | {C.REVEAL_PII, C.EDIT_REGISTRY} | _TICKET_WORK | {C.DISPATCH_TICKETS, C.VIEW_KPIS}
+        _STAFF_READ
+        | {C.REVEAL_PII, C.EDIT_REGISTRY}
+        | _TICKET_WORK
+        | {C.DISPATCH_TICKETS, C.VIEW_KPIS}
+        | _POINTS_WORK
+        | {C.RUN_STORE}
     ),
     Role.GRID_CHIEF: frozenset(
         _STAFF_READ
@@ -68,6 +84,7 @@ GRANTS: dict[str, frozenset[str]] = {
             C.VIEW_COVERAGE,
         }
         | _TICKET_LEAD
+        | _POINTS_LEAD
     ),
     Role.STREET_ADMIN: frozenset(
         _STAFF_READ
@@ -84,12 +101,17 @@ GRANTS: dict[str, frozenset[str]] = {
             C.MANAGE_CALENDAR,
         }
         | _TICKET_LEAD
+        | _POINTS_LEAD
+        | {C.COUNCIL_POINTS}
     ),
     # A department handler sees and acts on the tickets sent to their department (membership, see
     # tickets.rules), not on everything in an area.
     Role.DEPARTMENT_HANDLER: frozenset({C.VIEW_TREE}),
     # Councils and supervision committees watch the loop and the three rates; they do not handle.
-    Role.COUNCIL_MEMBER: frozenset({C.VIEW_TREE, C.VIEW_TICKETS, C.VIEW_KPIS}),
+    # 道德评议会 members approve the items reserved to the council.
+    Role.COUNCIL_MEMBER: frozenset(
+        {C.VIEW_TREE, C.VIEW_TICKETS, C.VIEW_KPIS, C.VIEW_POINTS, C.COUNCIL_POINTS}
+    ),
     Role.SYSTEM_ADMIN: frozenset(Capability.values),
 }
 

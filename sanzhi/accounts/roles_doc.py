@@ -43,6 +43,12 @@ CAPABILITY_EN: dict[str, str] = {
     Capability.VISIT_TICKETS: "Record return visits and ratings",
     Capability.VIEW_KPIS: "View the demand KPIs (three rates, rankings)",
     Capability.MANAGE_CATEGORIES: "Maintain demand categories, time limits and departments",
+    Capability.VIEW_POINTS: "View points accounts and their ledgers",
+    Capability.RECORD_POINTS: "Record points claims (with evidence)",
+    Capability.REVIEW_POINTS: "Review claims, evaluate stars, publish red/black lists",
+    Capability.COUNCIL_POINTS: "Approve the items reserved to a council (道德评议会)",
+    Capability.MANAGE_POINTS: "Maintain points schemes, rule catalogs, stars and tiers",
+    Capability.RUN_STORE: "Run the points supermarket (goods, stock, pickups)",
 }
 
 YES, NO = "✓", "—"

@@ -1,0 +1,560 @@
+"""Ledger services: open accounts, record claims, approve/reject them in the review, reverse them.
+
+Every write locks in the one order of the points domain — redemption → accounts (by id) → goods
+(by id) → the scheme's chain head — so concurrent writers queue instead of deadlocking, and the
+head is held only for the last inserts. Balances move only with an entry whose deltas say so,
+in the same transaction; deductions and reversals are clamped so no balance goes below zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from sanzhi.points import rules
+from sanzhi.points.chain import seal
+from sanzhi.points.models import (
+    Account,
+    CategoryBalance,
+    Entry,
+    EntryKind,
+    Evidence,
+    Rule,
+    Scheme,
+    Subject,
+)
+from sanzhi.points.periods import month_keys, period_of
+
+MAX_NOTE = 500
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
+
+
+def month_of(when: dt.datetime | dt.date) -> str:
+    day = timezone.localtime(when).date() if isinstance(when, dt.datetime) else when
+    return f"{day:%Y-%m}"
+
+
+# ---------------------------------------------------------------- appending to the chain
+
+
+@dataclass
+class Line:
+    """An entry about to be appended (the fields a service decides; the chain adds the rest)."""
+
+    account: Account
+    kind: str
+    month: str
+    rule: Rule | None = None
+    category_id: int | None = None
+    target: Entry | None = None
+    redemption_id: int | None = None
+    claimed: int = 0
+    total_delta: int = 0
+    redeemable_delta: int = 0
+    note: str = ""
+    council: str = ""
+    evidence: UploadedFile | None = None
+    evidence_sha256: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def append(*, scheme_id: int, lines: Sequence[Line], actor: Any, now: dt.datetime) -> list[Entry]:
+    """Seal and insert lines at the end of the scheme's chain and apply their deltas.
+
+    Callers hold the accounts' locks already (and the goods'); the head is locked here, last.
+    """
+    if not lines:
+        return []
+    recorder = actor if getattr(actor, "is_authenticated", False) else None
+    entries = [
+        Entry(
+            scheme_id=scheme_id,
+            account=line.account,
+            kind=line.kind,
+            rule=line.rule,
+            category_id=line.category_id,
+            target=line.target,
+            redemption_id=line.redemption_id,
+            claimed=line.claimed,
+            total_delta=line.total_delta,
+            redeemable_delta=line.redeemable_delta,
+            month=line.month,
+            note=line.note,
+            council=line.council,
+            evidence_sha256=line.evidence_sha256,
+            recorded_by=recorder,
+            recorded_at=now,
+        )
+        for line in lines
+    ]
+    for entry, line in zip(entries, lines, strict=True):
+        if line.evidence is not None:
+            # Stored before the head lock: the upload's write time stays outside the queue.
+            entry.evidence.save(line.evidence.name or "evidence", line.evidence, save=False)
+    head = Scheme.objects.select_for_update().only("id", "head_seq", "head_hash").get(pk=scheme_id)
+    seq, prev = head.head_seq, head.head_hash
+    for entry in entries:
+        seq += 1
+        prev = seal(entry, seq=seq, prev_hash=prev)
+    Entry.objects.bulk_create(entries)
+    Scheme.objects.filter(pk=scheme_id).update(head_seq=seq, head_hash=prev)
+    _apply_deltas(entries)
+    return entries
+
+
+def _apply_deltas(entries: Iterable[Entry]) -> None:
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    by_category: dict[tuple[int, int], int] = defaultdict(int)
+    for entry in entries:
+        if entry.total_delta or entry.redeemable_delta:
+            totals[entry.account_id][0] += entry.total_delta
+            totals[entry.account_id][1] += entry.redeemable_delta
+        if entry.total_delta and entry.category_id:
+            by_category[(entry.account_id, entry.category_id)] += entry.total_delta
+    for account_id, (total, redeemable) in totals.items():
+        Account.objects.filter(pk=account_id).update(
+            total=F("total") + total, redeemable=F("redeemable") + redeemable
+        )
+    for (account_id, category_id), points in by_category.items():
+        # The account's lock serialises these, so update-then-create cannot race.
+        if not CategoryBalance.objects.filter(account_id=account_id, category_id=category_id).update(
+            points=F("points") + points
+        ):
+            CategoryBalance.objects.create(account_id=account_id, category_id=category_id, points=points)
+
+
+def lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
+    """Lock accounts in id order (the domain's lock order) and return them fresh."""
+    ids = sorted(set(account_ids))
+    accounts = {
+        a.pk: a
+        for a in Account.objects.select_for_update(of=("self",))
+        .select_related("scheme")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    if len(accounts) != len(ids):
+        raise NotFound(_("积分账户不存在"), code="points_account_not_found")
+    return accounts
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def _holder_node(scheme: Scheme, subject: str, holder: Any) -> tuple[Any, str]:
+    from sanzhi.people.models import Household, Resident
+
+    if isinstance(holder, Household):
+        return holder.node, holder.address
+    if isinstance(holder, Resident):
+        return holder.household.node, holder.name
+    # A grid worker: the node of their grid-worker role inside the scheme, else the scheme's node.
+    from sanzhi.accounts.roles import Role
+
+    assignment = (
+        holder.role_assignments.filter(role=Role.GRID_WORKER, node_path__startswith=scheme.node_path)
+        .select_related("node")
+        .order_by("node_path")
+        .first()
+    )
+    node = assignment.node if assignment else scheme.node
+    return node, holder.display_name or holder.username
+
+
+def _holder_fields(subject: str, holder: Any) -> dict[str, Any]:
+    if subject == Subject.HOUSEHOLD:
+        return {"household": holder}
+    if subject in (Subject.RESIDENT, Subject.PARTY_MEMBER):
+        return {"resident": holder}
+    return {"user": holder}
+
+
+def account_open(
+    *, scheme: Scheme, holder: Any, actor: Any = None, now: dt.datetime | None = None
+) -> Account:
+    """The holder's account in the scheme, opened (with the base score credited) if it is new.
+
+    ``holder`` is a Household, a Resident or a User, as the scheme's subject says. Idempotent and
+    safe under concurrency: a second opener gets the first one's account.
+    """
+    now = now or timezone.now()
+    fields = _holder_fields(scheme.subject, holder)
+    existing = Account.objects.filter(scheme=scheme, **fields).first()
+    if existing is not None:
+        return existing
+    _check_holder(scheme, holder)
+    node, name = _holder_node(scheme, scheme.subject, holder)
+    if not node.path.startswith(scheme.node_path):
+        raise ValidationFailed(_("该对象不在本积分方案的辖区内"), code="points_holder_out_of_scheme")
+    try:
+        with transaction.atomic():
+            account = Account.objects.create(
+                scheme=scheme,
+                subject=scheme.subject,
+                node=node,
+                node_path=node.path,
+                name=name[:100],
+                **fields,
+            )
+            if scheme.base_score:
+                base = scheme.base_score
+                append(
+                    scheme_id=scheme.pk,
+                    lines=[
+                        Line(
+                            account=Account.objects.select_for_update().get(pk=account.pk),
+                            kind=EntryKind.BASE,
+                            month=month_of(now),
+                            claimed=base,
+                            total_delta=base,
+                            redeemable_delta=base if scheme.base_redeemable else 0,
+                        )
+                    ],
+                    actor=actor,
+                    now=now,
+                )
+                account.refresh_from_db()
+            return account
+    except IntegrityError:
+        return Account.objects.get(scheme=scheme, **fields)
+
+
+def _check_holder(scheme: Scheme, holder: Any) -> None:
+    from sanzhi.accounts.models import User
+    from sanzhi.people.codes import PoliticalStatus
+    from sanzhi.people.models import Household, Resident
+
+    expected: type = {
+        Subject.HOUSEHOLD: Household,
+        Subject.RESIDENT: Resident,
+        Subject.PARTY_MEMBER: Resident,
+        Subject.GRID_WORKER: User,
+    }[Subject(scheme.subject)]
+    if not isinstance(holder, expected):
+        raise ValidationFailed(
+            _("该积分方案的对象是{subject}").format(subject=Subject(scheme.subject).label),
+            code="points_wrong_subject",
+        )
+    if scheme.subject == Subject.PARTY_MEMBER and getattr(holder, "political_status", "") not in (
+        PoliticalStatus.CPC_MEMBER,
+        PoliticalStatus.CPC_PROBATIONARY,
+    ):
+        raise ValidationFailed(_("该居民不是党员"), code="points_not_party_member")
+
+
+# ---------------------------------------------------------------- claims
+
+
+def _evidence_digest(evidence: UploadedFile) -> str:
+    if evidence.size and evidence.size > MAX_EVIDENCE_BYTES:
+        raise ValidationFailed(_("佐证照片不能超过 10 MB"), code="points_evidence_too_large")
+    if (evidence.content_type or "") not in EVIDENCE_TYPES:
+        raise ValidationFailed(_("佐证只接受 JPEG、PNG、WebP 或 HEIC 照片"), code="points_evidence_type")
+    digest = hashlib.sha256()
+    for chunk in evidence.chunks():
+        digest.update(chunk)
+    evidence.seek(0)
+    return digest.hexdigest()
+
+
+def _check_claim(rule: Rule, points: int | None, note: str, evidence: UploadedFile | None) -> int:
+    if not rule.active or not rule.scheme.active:
+        raise ValidationFailed(_("该积分细则已停用"), code="points_rule_inactive")
+    if points is None:
+        if not rule.fixed:
+            raise ValidationFailed(
+                _("该细则的分值在 {low} 到 {high} 之间，请填写分值").format(
+                    low=rule.points_min, high=rule.points_max
+                ),
+                code="points_value_required",
+            )
+        points = rule.points_min
+    if not rule.points_min <= points <= rule.points_max or points == 0:
+        raise ValidationFailed(
+            _("分值 {points} 不在该细则允许的范围（{low} 到 {high}）内").format(
+                points=points, low=rule.points_min, high=rule.points_max
+            ),
+            code="points_value_out_of_range",
+            data={"min": rule.points_min, "max": rule.points_max},
+        )
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed(_("说明不能超过 500 字"), code="points_note_too_long")
+    need = rule.evidence
+    missing = (
+        (need == Evidence.PHOTO and evidence is None)
+        or (need == Evidence.NOTE and not note)
+        or (need == Evidence.PHOTO_OR_NOTE and evidence is None and not note)
+    )
+    if missing:
+        raise ValidationFailed(
+            _("该细则需要佐证：{evidence}").format(evidence=Evidence(need).label),
+            code="points_evidence_required",
+        )
+    return points
+
+
+def _check_caps(account: Account, rule: Rule, points: int, month: str) -> None:
+    scheme = account.scheme
+    review = period_of(dt.date.fromisoformat(month + "-01"), scheme.review_period)
+    months = month_keys(review)
+    claims = Entry.objects.filter(account=account, kind=EntryKind.AWARD, month__in=months).exclude(
+        followups__kind=EntryKind.REJECTION
+    )
+    if rule.cap_per_period is not None and claims.filter(rule=rule).count() >= rule.cap_per_period:
+        raise Conflict(
+            _("本周期该细则最多记 {cap} 次").format(cap=rule.cap_per_period),
+            code="points_rule_cap_reached",
+            data={"cap": rule.cap_per_period, "period": review.key},
+        )
+    if scheme.period_cap is not None and points > 0:
+        so_far = claims.filter(claimed__gt=0).aggregate(s=Sum("claimed"))["s"] or 0
+        if so_far + points > scheme.period_cap:
+            raise Conflict(
+                _("本周期积分已达上限 {cap} 分（已记 {so_far} 分）").format(
+                    cap=scheme.period_cap, so_far=so_far
+                ),
+                code="points_period_cap_reached",
+                data={"cap": scheme.period_cap, "so_far": so_far, "period": review.key},
+            )
+
+
+@transaction.atomic
+def points_record(
+    *,
+    actor: Any,
+    account_id: int,
+    rule_id: int,
+    points: int | None = None,
+    note: str = "",
+    evidence: UploadedFile | None = None,
+    day: dt.date | None = None,
+    approve: bool = False,
+    now: dt.datetime | None = None,
+) -> Entry:
+    """一事一记录: a claim under a rule for one account, pending the review.
+
+    ``approve=True`` approves it in the same transaction when the actor may review and the rule
+    needs no council (a reviewer recording on the spot). ``day`` is the day of the deed (its
+    review month); by default today.
+    """
+    now = now or timezone.now()
+    note = (note or "").strip()
+    account = lock_accounts([account_id])[account_id]
+    if actor is not None and not rules.can_record(actor, account):
+        raise NotFound(_("积分账户不存在"), code="points_account_not_found")
+    try:
+        rule = Rule.objects.select_related("scheme", "category").get(pk=rule_id, scheme_id=account.scheme_id)
+    except Rule.DoesNotExist:
+        raise ValidationFailed(_("该积分细则不属于本方案"), code="points_rule_not_found") from None
+    points = _check_claim(rule, points, note, evidence)
+    today = timezone.localtime(now).date()
+    day = day or today
+    if day > today:
+        raise ValidationFailed(_("不能为将来的日期记分"), code="points_future_day")
+    month = month_of(day)
+    _check_caps(account, rule, points, month)
+    digest = _evidence_digest(evidence) if evidence is not None else ""
+    (claim,) = append(
+        scheme_id=account.scheme_id,
+        lines=[
+            Line(
+                account=account,
+                kind=EntryKind.AWARD,
+                month=month,
+                rule=rule,
+                category_id=rule.category_id,
+                claimed=points,
+                note=note,
+                evidence=evidence,
+                evidence_sha256=digest,
+            )
+        ],
+        actor=actor,
+        now=now,
+    )
+    if approve:
+        if rule.council:
+            raise Forbidden(
+                _("该细则须经{council}审批").format(council=rule.council), code="points_council_required"
+            )
+        points_decide(actor=actor, entry_ids=[claim.pk], approve=True, now=now)
+    return claim
+
+
+# ---------------------------------------------------------------- the review
+
+
+def approval_deltas(claimed: int, total: int, redeemable: int) -> tuple[int, int]:
+    """What an approved claim does to (total, redeemable): an award adds to both; a deduction takes
+    from both, but never more than there is."""
+    if claimed >= 0:
+        return claimed, claimed
+    return -min(-claimed, total), -min(-claimed, redeemable)
+
+
+@transaction.atomic
+def points_decide(
+    *,
+    actor: Any,
+    entry_ids: Sequence[int],
+    approve: bool,
+    council: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> list[Entry]:
+    """The review (一月一审核): approve or reject pending claims, one or a batch, all or nothing.
+
+    A claim whose rule names a council (道德评议会) is approved only by a council member, with
+    ``council`` naming it; an ordinary reviewer's batch must leave those out.
+    """
+    now = now or timezone.now()
+    note = (note or "").strip()[:MAX_NOTE]
+    ids = sorted(set(entry_ids))
+    if not ids:
+        raise ValidationFailed(_("请选择要审核的积分申报"), code="points_nothing_selected")
+    claims = list(Entry.objects.select_related("rule").filter(pk__in=ids, kind=EntryKind.AWARD))
+    if len(claims) != len(ids):
+        raise NotFound(_("积分申报不存在"), code="points_entry_not_found")
+    scheme_ids = {c.scheme_id for c in claims}
+    if len(scheme_ids) != 1:
+        raise ValidationFailed(_("一次只能审核一个方案的申报"), code="points_mixed_schemes")
+    accounts = lock_accounts(c.account_id for c in claims)
+    decided = set(
+        Entry.objects.filter(
+            target_id__in=ids, kind__in=[EntryKind.APPROVAL, EntryKind.REJECTION]
+        ).values_list("target_id", flat=True)
+    )
+    if decided:
+        raise Conflict(
+            _("{n} 条申报已审核过").format(n=len(decided)),
+            code="points_already_decided",
+            data={"entries": sorted(decided)},
+        )
+    lines: list[Line] = []
+    for claim in sorted(claims, key=lambda c: c.pk):
+        account = accounts[claim.account_id]
+        if actor is not None:
+            if not rules.can_view(actor, account):
+                raise NotFound(_("积分申报不存在"), code="points_entry_not_found")
+            rule_council = claim.rule.council if claim.rule else ""
+            if approve and rule_council:
+                if not rules.can_council(actor, account):
+                    raise Forbidden(
+                        _("“{item}”须经{council}审批").format(
+                            item=claim.rule.item if claim.rule else "", council=rule_council
+                        ),
+                        code="points_council_required",
+                    )
+            elif not rules.can_review(actor, account):
+                raise Forbidden(_("您不能审核该申报"), code="forbidden")
+        if approve:
+            total, redeemable = approval_deltas(claim.claimed, account.total, account.redeemable)
+            account.total += total
+            account.redeemable += redeemable
+            lines.append(
+                Line(
+                    account=account,
+                    kind=EntryKind.APPROVAL,
+                    month=claim.month,
+                    rule=claim.rule,
+                    category_id=claim.category_id,
+                    target=claim,
+                    total_delta=total,
+                    redeemable_delta=redeemable,
+                    note=note,
+                    council=(council or (claim.rule.council if claim.rule else ""))[:40],
+                )
+            )
+        else:
+            lines.append(
+                Line(
+                    account=account,
+                    kind=EntryKind.REJECTION,
+                    month=claim.month,
+                    rule=claim.rule,
+                    category_id=claim.category_id,
+                    target=claim,
+                    note=note,
+                )
+            )
+    return append(scheme_id=scheme_ids.pop(), lines=lines, actor=actor, now=now)
+
+
+@transaction.atomic
+def points_reverse(*, actor: Any, entry_id: int, note: str, now: dt.datetime | None = None) -> Entry:
+    """冲正: undo an approved claim's effect with a reversal entry (the claim itself stays)."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(_("冲正须填写原因"), code="points_reason_required")
+    try:
+        claim = Entry.objects.get(pk=entry_id, kind=EntryKind.AWARD)
+    except Entry.DoesNotExist:
+        raise NotFound(_("积分申报不存在"), code="points_entry_not_found") from None
+    account = lock_accounts([claim.account_id])[claim.account_id]
+    if actor is not None:
+        if not rules.can_view(actor, account):
+            raise NotFound(_("积分申报不存在"), code="points_entry_not_found")
+        if not rules.can_review(actor, account):
+            raise Forbidden(_("您不能冲正该积分"), code="forbidden")
+    followups = {e.kind: e for e in Entry.objects.filter(target=claim)}
+    if EntryKind.REVERSAL in followups:
+        raise Conflict(_("该积分已冲正过"), code="points_already_reversed")
+    approval = followups.get(EntryKind.APPROVAL)
+    if approval is None:
+        raise Conflict(_("该申报尚未通过审核，请驳回而不是冲正"), code="points_not_approved")
+    # Undo what the approval did, as far as the balances allow (points already spent stay spent).
+    total = -min(approval.total_delta, account.total) if approval.total_delta > 0 else -approval.total_delta
+    redeemable = (
+        -min(approval.redeemable_delta, account.redeemable)
+        if approval.redeemable_delta > 0
+        else -approval.redeemable_delta
+    )
+    (reversal,) = append(
+        scheme_id=account.scheme_id,
+        lines=[
+            Line(
+                account=account,
+                kind=EntryKind.REVERSAL,
+                month=claim.month,
+                rule=claim.rule,
+                category_id=claim.category_id,
+                target=claim,
+                total_delta=total,
+                redeemable_delta=redeemable,
+                note=note[:MAX_NOTE],
+            )
+        ],
+        actor=actor,
+        now=now,
+    )
+    return reversal
+
+
+def claim_status(claim: Entry) -> str:
+    """pending / approved / rejected / reversed, from the claim's follow-up entries."""
+    kinds = {e.kind for e in claim.followups.all()}
+    if EntryKind.REVERSAL in kinds:
+        return "reversed"
+    if EntryKind.APPROVAL in kinds:
+        return "approved"
+    if EntryKind.REJECTION in kinds:
+        return "rejected"
+    return "pending"
+
+
+def pending_claims_q() -> Q:
+    """Claims with no decision yet (a filter on Entry)."""
+    return Q(kind=EntryKind.AWARD) & ~Q(followups__kind__in=[EntryKind.APPROVAL, EntryKind.REJECTION])
