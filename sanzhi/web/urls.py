@@ -51,3 +51,8 @@ urlpatterns = [
     path("categories/export.xlsx", categories.category_export, name="category_export"),
     path("categories/<str:code>/", categories.category_edit, name="category_edit"),
 ]
+
+# 积分 (points): console pages, then resident and public pages.
+from sanzhi.web import urls_points, urls_points_resident  # noqa: E402
+
+urlpatterns += urls_points.urlpatterns + urls_points_resident.urlpatterns
