@@ -70,7 +70,9 @@ class Line:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def append(*, scheme_id: int, lines: Sequence[Line], actor: Any, now: dt.datetime) -> list[Entry]:
+def append(
+    *, scheme_id: int, lines: Sequence[Line], actor: Any, now: dt.datetime, apply_deltas: bool = True
+) -> list[Entry]:
     """Seal and insert lines at the end of the scheme's chain and apply their deltas.
 
     Callers hold the accounts' locks already (and the goods'); the head is locked here, last.
@@ -110,7 +112,8 @@ def append(*, scheme_id: int, lines: Sequence[Line], actor: Any, now: dt.datetim
         prev = seal(entry, seq=seq, prev_hash=prev)
     Entry.objects.bulk_create(entries)
     Scheme.objects.filter(pk=scheme_id).update(head_seq=seq, head_hash=prev)
-    _apply_deltas(entries)
+    if apply_deltas:
+        _apply_deltas(entries)
     return entries
 
 
@@ -229,6 +232,101 @@ def account_open(
             return account
     except IntegrityError:
         return Account.objects.get(scheme=scheme, **fields)
+
+
+def _holders_in_scope(scheme: Scheme) -> list[tuple[dict[str, Any], Any, str]]:
+    """(holder fields, node, name) for every holder of the scheme's subject under its node."""
+    from sanzhi.accounts.models import RoleAssignment
+    from sanzhi.accounts.roles import Role
+    from sanzhi.core.fields import subtree_q
+    from sanzhi.people.codes import PoliticalStatus
+    from sanzhi.people.models import Household, Resident
+
+    under = subtree_q("node_path", scheme.node_path)
+    if scheme.subject == Subject.HOUSEHOLD:
+        return [
+            ({"household": h}, h.node, h.address)
+            for h in Household.objects.filter(under).select_related("node").order_by("id")
+        ]
+    if scheme.subject in (Subject.RESIDENT, Subject.PARTY_MEMBER):
+        residents = Resident.objects.filter(under).select_related("household__node").order_by("id")
+        if scheme.subject == Subject.PARTY_MEMBER:
+            residents = residents.filter(
+                political_status__in=[PoliticalStatus.CPC_MEMBER, PoliticalStatus.CPC_PROBATIONARY]
+            )
+        return [({"resident": r}, r.household.node, r.name) for r in residents]
+    seen: dict[int, tuple[dict[str, Any], Any, str]] = {}
+    for a in (
+        RoleAssignment.objects.filter(under, role=Role.GRID_WORKER)
+        .select_related("user", "node")
+        .order_by("node_path", "id")
+    ):
+        seen.setdefault(a.user_id, ({"user": a.user}, a.node, a.user.display_name or a.user.username))
+    return list(seen.values())
+
+
+@transaction.atomic
+def accounts_open_all(
+    *, actor: Any, scheme: Scheme, now: dt.datetime | None = None, batch: int = 2000
+) -> int:
+    """开户: open an account (base score credited) for every holder in the scheme's area that has
+    none yet — every household, resident, party member or grid worker under its node. Returns how
+    many were opened. Batched: one chain append per batch, fine for a street of 100,000 households."""
+    now = now or timezone.now()
+    if actor is not None and not rules.can_manage(actor, scheme):
+        raise Forbidden(_("您不能为该方案开户"), code="forbidden")
+    holder_field = {
+        Subject.HOUSEHOLD: "household_id",
+        Subject.RESIDENT: "resident_id",
+        Subject.PARTY_MEMBER: "resident_id",
+        Subject.GRID_WORKER: "user_id",
+    }[Subject(scheme.subject)]
+    have = set(Account.objects.filter(scheme=scheme).values_list(holder_field, flat=True))
+    todo = [
+        (fields, node, name)
+        for fields, node, name in _holders_in_scope(scheme)
+        if next(iter(fields.values())).pk not in have
+    ]
+    month = month_of(now)
+    base = scheme.base_score
+    base_redeemable = base if scheme.base_redeemable else 0
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        accounts = Account.objects.bulk_create(
+            [
+                Account(
+                    scheme=scheme,
+                    subject=scheme.subject,
+                    node=node,
+                    node_path=node.path,
+                    name=name[:100],
+                    total=base,
+                    redeemable=base_redeemable,
+                    **fields,
+                )
+                for fields, node, name in chunk
+            ]
+        )
+        if scheme.base_score:
+            # New rows: the balances are written with the accounts, the base entries prove them.
+            append(
+                scheme_id=scheme.pk,
+                lines=[
+                    Line(
+                        account=account,
+                        kind=EntryKind.BASE,
+                        month=month,
+                        claimed=base,
+                        total_delta=base,
+                        redeemable_delta=base_redeemable,
+                    )
+                    for account in accounts
+                ],
+                actor=actor,
+                now=now,
+                apply_deltas=False,
+            )
+    return len(todo)
 
 
 def _check_holder(scheme: Scheme, holder: Any) -> None:

@@ -9,7 +9,13 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from sanzhi.points.ledger import claim_status, points_decide, points_record, points_reverse
+from sanzhi.points.ledger import (
+    accounts_open_all,
+    claim_status,
+    points_decide,
+    points_record,
+    points_reverse,
+)
 from sanzhi.points.models import Account, CategoryBalance, Entry, EntryKind
 from sanzhi.points.reconcile import reconcile, verify
 from sanzhi.points.testing import PointsWorld, tamper_entry
@@ -140,3 +146,23 @@ def test_verify_names_the_first_altered_entry(pw: PointsWorld) -> None:
     tamper_entry(target.pk, "claimed", 99)
     (problem,) = verify()
     assert (problem.seq, problem.problem) == (2, "hash_mismatch")
+
+
+def test_opening_every_account_in_the_area_credits_the_base_score(pw: PointsWorld) -> None:
+    scheme = pw.scheme
+    scheme.base_score = 100
+    scheme.save(update_fields=["base_score"])
+    with pytest.raises(Forbidden):
+        accounts_open_all(actor=pw.town.rep, scheme=scheme)
+    # h1 and h2 already have accounts (opened without a base); h3 lies outside 创举社区.
+    assert accounts_open_all(actor=pw.town.secretary, scheme=scheme) == 0
+    from sanzhi.core.testing import make_resident
+    from sanzhi.people.services import household_create
+
+    for i in range(3):
+        make_resident(household_create(actor=None, node=pw.town.micro, address=f"3号楼{i}"), f"新户{i}")
+    assert accounts_open_all(actor=pw.town.secretary, scheme=scheme) == 3
+    assert accounts_open_all(actor=pw.town.secretary, scheme=scheme) == 0
+    opened = Account.objects.filter(scheme=scheme, name__startswith="3号楼")
+    assert sorted(a.total for a in opened) == [100, 100, 100] and {a.redeemable for a in opened} == {0}
+    assert reconcile() == [] and verify() == []
