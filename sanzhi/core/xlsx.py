@@ -565,3 +565,24 @@ class XlsxSheet:
 
 
 __all__ = ["XlsxError", "XlsxSheet", "is_date_format"]
+
+
+def write_text_xlsx(
+    target: Any, rows: list[list[str]], *, sheet: str, widths: list[int], freeze: tuple[int, int] = (1, 0)
+) -> None:
+    """One sheet of text cells (codes keep their leading zeros, IDs stay exact) to a path or a binary
+    file object: the shape every Sanzhi export and template takes."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {"in_memory": True})
+    try:
+        worksheet = workbook.add_worksheet(sheet)
+        text = workbook.add_format({"num_format": "@"})
+        for c, width in enumerate(widths):
+            worksheet.set_column(c, c, width, text)
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                worksheet.write_string(r, c, value, text)
+        worksheet.freeze_panes(*freeze)
+    finally:
+        workbook.close()

@@ -30,6 +30,7 @@ from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import DomainError
 from sanzhi.core.rowerrors import CodeImportReport, RowChecker, code_cell, row_message, text_cell
 from sanzhi.core.tabular import TabularError, read_table
+from sanzhi.core.xlsx import write_text_xlsx
 from sanzhi.grids.codes import validate_code
 from sanzhi.grids.models import Node, NodeKind
 from sanzhi.grids.schemes import ancestor_paths
@@ -375,19 +376,5 @@ def export_nodes(*, path: Path | str, under: Node | None = None) -> int:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             csv.writer(fh).writerows(rows)
         return len(rows) - 1
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path))
-    try:
-        sheet = workbook.add_worksheet(_("网格节点"))
-        text = workbook.add_format({"num_format": "@"})
-        sheet.set_column(0, 0, 10, text)
-        sheet.set_column(1, 1, 22, text)
-        sheet.set_column(2, 2, 30, text)
-        sheet.set_column(3, 3, 22, text)
-        for r, values in enumerate(rows):
-            for c, value in enumerate(values):
-                sheet.write_string(r, c, value, text)
-    finally:
-        workbook.close()
+    write_text_xlsx(path, rows, sheet=str(_("网格节点")), widths=[10, 22, 30, 22])
     return len(rows) - 1

@@ -29,6 +29,7 @@ from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import DomainError, Forbidden
 from sanzhi.core.rowerrors import CodeImportReport, RowChecker, code_cell, row_message, text_cell
 from sanzhi.core.tabular import Cell, TabularError, read_table
+from sanzhi.core.xlsx import write_text_xlsx
 from sanzhi.tickets.categories import (
     LEVELS,
     NAME_EN_MAX,
@@ -493,23 +494,13 @@ def export_categories(*, path: Path | str) -> int:
 
 def write_xlsx(target: Any, rows: list[list[str]]) -> None:
     """``target``: a path or a binary file object."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(
-        target if not isinstance(target, Path) else str(target), {"in_memory": True}
+    write_text_xlsx(
+        target,
+        rows,
+        sheet=str(_("诉求分类")),
+        widths=[10, 18, 10, 8, 14, 10, 8, 40] + [9] * 8 + [30, 6],
+        freeze=(1, 2),
     )
-    try:
-        sheet = workbook.add_worksheet(_("诉求分类"))
-        text = workbook.add_format({"num_format": "@"})
-        widths = [10, 18, 10, 8, 14, 10, 8, 40] + [9] * 8 + [30, 6]
-        for c, width in enumerate(widths):
-            sheet.set_column(c, c, width, text)
-        for r, values in enumerate(rows):
-            for c, value in enumerate(values):
-                sheet.write_string(r, c, value, text)
-        sheet.freeze_panes(1, 2)
-    finally:
-        workbook.close()
 
 
 __all__ = [
