@@ -18,7 +18,7 @@ BENCH_HOUSEHOLDS ?= 20000
 # uv installs the pinned dependencies in seconds where pip takes about a minute (scipy, numpy …).
 UV_VERSION := 0.13.9
 
-.PHONY: help venv demo test test-sqlite test-postgres lint bench bench-tickets clean system messages
+.PHONY: help venv demo test test-sqlite test-postgres lint bench bench-tickets bench-points clean system messages
 
 help:
 	@echo "make demo    build the demo town on SQLite and serve it on http://$(DEMO_BIND)/"
@@ -26,6 +26,7 @@ help:
 	@echo "make lint    ruff check + mypy"
 	@echo "make bench   benchmarks at a small size (BENCH_HOUSEHOLDS=$(BENCH_HOUSEHOLDS))"
 	@echo "make bench-tickets  ticket create/list vs pgbench and django-helpdesk on PostgreSQL (needs wrk)"
+	@echo "make bench-points   points award/redeem vs pgbench, ranking, 1M-op soak on PostgreSQL (POINTS_BENCH_ARGS)"
 	@echo "make messages re-extract the English catalog (Chinese is the source) and compile it"
 	@echo "make clean   remove the virtualenv, var/ and caches"
 
@@ -85,6 +86,12 @@ bench: venv
 # Writes bench/RESULTS-tickets.md; django-helpdesk gets its own virtualenv under bench/out/.
 bench-tickets: venv
 	$(BIN)/python bench/ticket_bench.py
+
+# Writes bench/RESULTS-points.md. Full size by default (100k households, 1M soak operations: 1–2 h
+# on a quiet 2-core machine); smaller: make bench-points POINTS_BENCH_ARGS="--households 5000 --ops 20000 --seconds 5"
+POINTS_BENCH_ARGS ?=
+bench-points: venv
+	$(BIN)/python bench/points_bench.py $(POINTS_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info bench/out

@@ -67,6 +67,8 @@ class Line:
     council: str = ""
     evidence: UploadedFile | None = None
     evidence_sha256: str = ""
+    # The claim this line decides is an earlier line of the same append (record + approve at once).
+    target_line: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -105,19 +107,31 @@ def append(
         if line.evidence is not None:
             # Stored before the head lock: the upload's write time stays outside the queue.
             entry.evidence.save(line.evidence.name or "evidence", line.evidence, save=False)
+    if apply_deltas:
+        # The accounts are locked already, so the balances can move before the head is taken:
+        # the head, the one row every writer of the scheme queues on, is held only for the inserts.
+        _apply_deltas(entries)
     head = Scheme.objects.select_for_update().only("id", "head_seq", "head_hash").get(pk=scheme_id)
     seq, prev = head.head_seq, head.head_hash
-    for entry in entries:
+    unsaved: list[Entry] = []
+    for entry, line in zip(entries, lines, strict=True):
+        if line.target_line is not None:
+            target = entries[line.target_line]
+            if target.pk is None:  # its id goes into this entry's hash: insert what came before
+                Entry.objects.bulk_create(unsaved)
+                unsaved = []
+            entry.target = target
         seq += 1
         prev = seal(entry, seq=seq, prev_hash=prev)
-    Entry.objects.bulk_create(entries)
+        unsaved.append(entry)
+    Entry.objects.bulk_create(unsaved)
     Scheme.objects.filter(pk=scheme_id).update(head_seq=seq, head_hash=prev)
-    if apply_deltas:
-        _apply_deltas(entries)
     return entries
 
 
 def _apply_deltas(entries: Iterable[Entry]) -> None:
+    """Move the cached balances by the entries' deltas: one statement for the accounts and one for
+    the category balances, however large the batch (the callers hold the accounts' locks)."""
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     by_category: dict[tuple[int, int], int] = defaultdict(int)
     for entry in entries:
@@ -126,16 +140,35 @@ def _apply_deltas(entries: Iterable[Entry]) -> None:
             totals[entry.account_id][1] += entry.redeemable_delta
         if entry.total_delta and entry.category_id:
             by_category[(entry.account_id, entry.category_id)] += entry.total_delta
-    for account_id, (total, redeemable) in totals.items():
+    if len(totals) == 1:
+        ((account_id, (total, redeemable)),) = totals.items()
         Account.objects.filter(pk=account_id).update(
             total=F("total") + total, redeemable=F("redeemable") + redeemable
         )
-    for (account_id, category_id), points in by_category.items():
-        # The account's lock serialises these, so update-then-create cannot race.
-        if not CategoryBalance.objects.filter(account_id=account_id, category_id=category_id).update(
-            points=F("points") + points
-        ):
-            CategoryBalance.objects.create(account_id=account_id, category_id=category_id, points=points)
+    elif totals:
+        moved = []
+        for account_id, (total, redeemable) in totals.items():
+            account = Account(pk=account_id)
+            account.total = F("total") + total
+            account.redeemable = F("redeemable") + redeemable
+            moved.append(account)
+        Account.objects.bulk_update(moved, ["total", "redeemable"])
+    if not by_category:
+        return
+    current = {
+        (b.account_id, b.category_id): b.points
+        for b in CategoryBalance.objects.filter(account_id__in={a for a, _c in by_category})
+    }
+    # The accounts' locks serialise these rows too, so read-then-upsert cannot lose an update.
+    CategoryBalance.objects.bulk_create(
+        [
+            CategoryBalance(account_id=a, category_id=c, points=current.get((a, c), 0) + points)
+            for (a, c), points in by_category.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["account", "category"],
+        update_fields=["points"],
+    )
 
 
 def lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
@@ -464,31 +497,40 @@ def points_record(
     month = month_of(day)
     _check_caps(account, rule, points, month)
     digest = _evidence_digest(evidence) if evidence is not None else ""
-    (claim,) = append(
-        scheme_id=account.scheme_id,
-        lines=[
-            Line(
-                account=account,
-                kind=EntryKind.AWARD,
-                month=month,
-                rule=rule,
-                category_id=rule.category_id,
-                claimed=points,
-                note=note,
-                evidence=evidence,
-                evidence_sha256=digest,
-            )
-        ],
-        actor=actor,
-        now=now,
-    )
+    lines = [
+        Line(
+            account=account,
+            kind=EntryKind.AWARD,
+            month=month,
+            rule=rule,
+            category_id=rule.category_id,
+            claimed=points,
+            note=note,
+            evidence=evidence,
+            evidence_sha256=digest,
+        )
+    ]
     if approve:
         if rule.council:
             raise Forbidden(
                 _("该细则须经{council}审批").format(council=rule.council), code="points_council_required"
             )
-        points_decide(actor=actor, entry_ids=[claim.pk], approve=True, now=now)
-    return claim
+        if actor is not None and not rules.can_review(actor, account):
+            raise Forbidden(_("您不能审核该申报"), code="forbidden")
+        total, redeemable = approval_deltas(points, account.total, account.redeemable)
+        lines.append(
+            Line(
+                account=account,
+                kind=EntryKind.APPROVAL,
+                month=month,
+                rule=rule,
+                category_id=rule.category_id,
+                target_line=0,
+                total_delta=total,
+                redeemable_delta=redeemable,
+            )
+        )
+    return append(scheme_id=account.scheme_id, lines=lines, actor=actor, now=now)[0]
 
 
 # ---------------------------------------------------------------- the review

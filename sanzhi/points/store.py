@@ -91,11 +91,18 @@ def redeem(
             now=now,
         )
     except IntegrityError:
-        # A concurrent request with the same key won the insert: answer with its redemption.
-        existing = _existing(account_id, request_key)
-        if existing is None:
+        # A concurrent request with the same key won the insert. Ask again: the second pass finds
+        # that redemption and returns it — or refuses, when it was for another account or goods.
+        if _existing(account_id, request_key) is None:
             raise
-        return existing
+        return _redeem(
+            actor=actor,
+            account_id=account_id,
+            goods_id=goods_id,
+            quantity=quantity,
+            request_key=request_key,
+            now=now,
+        )
 
 
 def _existing(account_id: int, request_key: str) -> Redemption | None:
@@ -124,6 +131,10 @@ def _redeem(
         return previous
     if actor is not None and not rules.can_redeem(actor, account):
         raise Forbidden(_("您不能使用该账户兑换"), code="forbidden")
+    scheme = account.scheme
+    # Asked before the goods' lock: a hot good's row is held only for its own checks and writes.
+    window = open_window(scheme.pk, now)
+    tier = tier_of(account, now)
     try:
         goods = (
             Goods.objects.select_for_update(of=("self",))
@@ -134,11 +145,8 @@ def _redeem(
         raise NotFound(_("商品不存在"), code="points_goods_not_found") from None
     if not goods.active:
         raise Conflict(_("该商品已下架"), code="points_goods_inactive")
-    scheme = account.scheme
-    window = open_window(scheme.pk, now)
     if window is None and (goods.window_only or not scheme.redeem_anytime):
         raise Conflict(_("当前不在集中兑换时间内"), code="points_window_closed")
-    tier = tier_of(account, now)
     if not _tier_allows(goods, tier):
         raise Forbidden(
             _("该商品仅限“{tier}”及以上档次兑换").format(tier=goods.min_tier.name),  # type: ignore[union-attr]
@@ -339,27 +347,29 @@ def goods_restock(
 
 
 def store_statistics(*, scheme_ids: list[int], period: str | None = None) -> dict[str, int]:
-    """Points issued and redeemed, items out ("已兑换23000余分、约1800件商品"), optionally for a period."""
+    """Points issued, points redeemed and items out ("已兑换23000余分、约1800件商品"), optionally for a
+    period. Redeemed points and items both count the redemptions not cancelled, by when they were
+    placed, so the two figures always describe the same redemptions."""
     from sanzhi.points.models import Entry
 
     entries = Entry.objects.filter(scheme_id__in=scheme_ids)
     redemptions = Redemption.objects.filter(scheme_id__in=scheme_ids).exclude(state=RedemptionState.CANCELLED)
     if period:
-        months = month_keys(parse_period(period))
-        entries = entries.filter(month__in=months)
-        redemptions = redemptions.filter(entries__kind=EntryKind.REDEMPTION, entries__month__in=months)
+        parsed = parse_period(period)
+        entries = entries.filter(month__in=month_keys(parsed))
+        start = timezone.make_aware(dt.datetime.combine(parsed.first, dt.time.min))
+        end = timezone.make_aware(dt.datetime.combine(parsed.last + dt.timedelta(days=1), dt.time.min))
+        redemptions = redemptions.filter(created_at__gte=start, created_at__lt=end)
     issued = (
         entries.filter(kind__in=[EntryKind.APPROVAL, EntryKind.BASE], total_delta__gt=0).aggregate(
             s=Sum("total_delta")
         )["s"]
         or 0
     )
-    spent = entries.filter(kind=EntryKind.REDEMPTION).aggregate(s=Sum("redeemable_delta"))["s"] or 0
-    refunded = entries.filter(kind=EntryKind.REFUND).aggregate(s=Sum("redeemable_delta"))["s"] or 0
     agg = redemptions.aggregate(items=Sum("quantity"), points=Sum("points"))
     return {
         "points_issued": int(issued),
-        "points_redeemed": int(-spent - refunded),
+        "points_redeemed": int(agg["points"] or 0),
         "items_out": int(agg["items"] or 0),
         "redemptions": redemptions.count(),
     }
