@@ -589,7 +589,9 @@ def points_decide(
             if not rules.can_view(actor, account):
                 raise NotFound(_("积分申报不存在"), code="points_entry_not_found")
             rule_council = claim.rule.council if claim.rule else ""
-            if approve and rule_council:
+            # The council decides its own items either way; a reviewer may still turn one down
+            # (missing proof) before it reaches the council.
+            if rule_council and (approve or not rules.can_review(actor, account)):
                 if not rules.can_council(actor, account):
                     raise Forbidden(
                         _("“{item}”须经{council}审批").format(

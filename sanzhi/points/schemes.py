@@ -123,10 +123,17 @@ def template_get(key: str) -> SchemeTemplate:
 
 @transaction.atomic
 def scheme_adopt(
-    *, actor: Any, template: str, node: Any, code: str | None = None, name: str | None = None
+    *,
+    actor: Any,
+    template: str,
+    node: Any,
+    code: str | None = None,
+    name: str | None = None,
+    open_accounts: bool = True,
 ) -> Scheme:
     """采用方案: create a scheme at ``node`` from a published template, with its categories, rules,
-    stars and tiers, all or nothing."""
+    stars and tiers, and (``open_accounts``) an account for every household, resident or grid worker
+    it covers, base score credited — all or nothing."""
     spec = template_get(template)
     _check_manage(actor, node)
     code = clean_code(code or spec.key)
@@ -214,6 +221,10 @@ def scheme_adopt(
             "rules": len(new_rules),
         },
     )
+    if open_accounts:
+        from sanzhi.points.ledger import accounts_open_all
+
+        accounts_open_all(actor=actor, scheme=scheme)
     return scheme
 
 

@@ -166,3 +166,16 @@ def test_opening_every_account_in_the_area_credits_the_base_score(pw: PointsWorl
     opened = Account.objects.filter(scheme=scheme, name__startswith="3号楼")
     assert sorted(a.total for a in opened) == [100, 100, 100] and {a.redeemable for a in opened} == {0}
     assert reconcile() == [] and verify() == []
+
+
+def test_the_council_may_turn_its_items_down_and_so_may_a_reviewer(pw: PointsWorld) -> None:
+    town, h1 = pw.town, pw.accounts["h1"]
+    claims = [
+        points_record(actor=town.gridworker, account_id=h1.pk, rule_id=pw.rules["startup"].pk, note="带动种植")
+        for _ in range(2)
+    ]
+    with pytest.raises(Forbidden):
+        points_decide(actor=town.gridworker, entry_ids=[claims[0].pk], approve=False)
+    points_decide(actor=town.council, entry_ids=[claims[0].pk], approve=False, note="示范带动不足")
+    points_decide(actor=town.secretary, entry_ids=[claims[1].pk], approve=False, note="缺少佐证")
+    assert [claim_status(c) for c in claims] == ["rejected", "rejected"] and balances(h1) == (0, 0)

@@ -34,6 +34,7 @@ def console_nav(context: template.Context) -> dict[str, Any]:
         "calendar": user.has_perm(Capability.MANAGE_CALENDAR),
         "kpis": user.has_perm(Capability.VIEW_KPIS),
         "categories": user.has_perm(Capability.MANAGE_CATEGORIES),
+        "points": user.has_perm(Capability.VIEW_POINTS),
         "roles": sorted({str(labels.get(role, role)) for role, _p, _n in assignments_of(user)}),
     }
 
