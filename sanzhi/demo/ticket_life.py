@@ -71,6 +71,9 @@ SHOWCASE: tuple[tuple[str, str, str, str, float], ...] = (
     ("resident", "litter", "normal", "rate", 8),  # 已结案, waiting for demo-resident's rating
     ("grid", "fees", "suspend", "resume", 6),  # 已挂起
     ("grid", "vendors", "return", "resolve", 5),  # 处置中 at 城管局 by demo-dept
+    # A neighbour reports the pile of rubbish reported an hour before: merged into it (合并), so the
+    # demo always shows a merge, whatever the day's random duplicates do.
+    ("grid", "litter", "merge", "", 0.5),
 )
 # A recent ticket may still be waiting at one of these (after the step before it was taken).
 OPEN_STOPS: tuple[tuple[str, int], ...] = (

@@ -248,9 +248,11 @@ class _TicketDemo:
             mine = whose == "resident" and own_place is not None
             place = own_place if mine and own_place is not None else self.rng.choice(own_grid)
             created = self.now - dt.timedelta(hours=hours_ago)
-            sim = TicketLife(self, self._intake(place, scenario, created, mine), place, scenario, plan)
+            ticket = self._intake(place, scenario, created, mine)
+            sim = TicketLife(self, ticket, place, scenario, plan)
             sim.stop, sim.pace = stop, 0.05
             self._live(sim, summary)
+            self.recent[(place.community.pk, scenario.key)].append((created, ticket.pk))
         self._tick()
         summary.tickets = len(times) + len(SHOWCASE)
         summary.states = Counter(

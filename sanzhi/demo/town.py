@@ -23,6 +23,7 @@ from sanzhi.accounts.roles import Role
 from sanzhi.accounts.services import role_assign
 from sanzhi.core.audit import audit_record
 from sanzhi.demo.guard import DEMO_COUNTY_CODE, DEMO_MARKER_ACTION, DEMO_USER_PREFIX
+from sanzhi.demo.points import PointsSummary, build_points
 from sanzhi.demo.synthetic import Synth, WriteTotals, rural_address, urban_address
 from sanzhi.demo.tickets import TicketSummary, build_tickets
 from sanzhi.grids.bulk import NodePlanner
@@ -62,7 +63,7 @@ DEMO_LOGINS: dict[str, tuple[str, str, str]] = {
     "demo-rep": (Role.HOUSEHOLD_REP, "511923001001001001", "创举社区1栋联户单元"),
     "demo-resident": (Role.RESIDENT, "511923001001001001", "创举社区1栋联户单元（本户）"),
     "demo-dept": (Role.DEPARTMENT_HANDLER, TOWNSHIP_CODE, "白衣镇"),
-    "demo-council": (Role.COUNCIL_MEMBER, "511923101201", "鹿鸣村"),
+    "demo-council": (Role.COUNCIL_MEMBER, "511923001001", "创举社区（道德评议会）"),
 }
 
 
@@ -78,6 +79,7 @@ class DemoSummary:
     micro_grids_without_rep: int = 0
     micro_grids_out_of_bounds: int = 0
     tickets: TicketSummary = field(default_factory=TicketSummary)
+    points: PointsSummary = field(default_factory=PointsSummary)
     seconds: float = 0.0
 
 
@@ -92,7 +94,7 @@ class _Micro:
 
 
 def build_demo(
-    *, seed: int = DEMO_SEED, today: dt.date | None = None, tickets: int = DEMO_TICKETS
+    *, seed: int = DEMO_SEED, today: dt.date | None = None, tickets: int = DEMO_TICKETS, points: bool = True
 ) -> DemoSummary:
     """Build the whole town in one transaction: a failure leaves the database as it was."""
     started = timezone.now()
@@ -127,6 +129,8 @@ def build_demo(
         _build_staff(rng, county, communities, grids, micros, summary)
         if tickets:
             summary.tickets = build_tickets(county=county, rng=random.Random(seed + 1), count=tickets)
+        if points:
+            summary.points = build_points(rng=random.Random(seed + 2))
         summary.seconds = (timezone.now() - started).total_seconds()
         # The marker that lets a later `sanzhi demo --reset` know this database is demo data.
         audit_record(
@@ -405,6 +409,12 @@ def format_summary(summary: DemoSummary) -> str:
         ("  超时升级 escalations", summary.tickets.escalations),
         ("  不满意重办 reopened", summary.tickets.reopens),
         ("  党员跑单 party-member runs", summary.tickets.party_runs),
+        ("积分方案 points schemes", summary.points.schemes),
+        ("  积分账户 accounts", summary.points.accounts),
+        ("  积分申报 claims", summary.points.claims),
+        ("  待审核 awaiting review", summary.points.pending),
+        ("  兑换 redemptions", sum(summary.points.redemptions.values())),
+        ("  红黑榜 lists published", summary.points.boards),
     ]
     # Counts first: CJK labels are double width and would not line up in a terminal.
     return "\n".join(f"  {v:>7}  {k}" for k, v in rows)

@@ -17,6 +17,9 @@ from sanzhi.grids.models import GridScheme, Node, PartyOrganization
 from sanzhi.grids.selectors import subtree_totals
 from sanzhi.people.models import Household, Resident
 from sanzhi.people.selectors import household_list_for, resident_list_for
+from sanzhi.points.models import Board, Entry, Goods, Redemption, Scheme, StarHolding
+from sanzhi.points.reconcile import reconcile, verify
+from sanzhi.points.selectors import account_list_for, pending_claims_for
 from sanzhi.reports.rollups import kpi_differences
 from sanzhi.tickets.models import (
     Category,
@@ -81,6 +84,7 @@ def test_demo_builds_a_realistic_town_then_resets(capsys: pytest.CaptureFixture[
     assert not User.objects.get(username__startswith="demo-gw-511923001001001").has_usable_password()
 
     _check_tickets()
+    _check_points()
 
     call_command("demo")  # already the demo: nothing rebuilt
     assert AuditEvent.objects.filter(action="demo.build").count() == 1
@@ -96,6 +100,35 @@ def test_demo_builds_a_realistic_town_then_resets(capsys: pytest.CaptureFixture[
     assert not first_ids & set(Household.objects.values_list("pk", flat=True))
     assert User.objects.filter(username="demo-admin").count() == 1
     assert Node.objects.find_problems() == ([], [], [], [], [])
+
+
+def _check_points() -> None:
+    """Three published schemes in three places, a quarter of deeds through the review, stars, the
+    quarter's lists, a stocked supermarket — and what the demo logins find."""
+    schemes = {s.template: s for s in Scheme.objects.select_related("node")}
+    assert set(schemes) == {"daode_bank", "shixing", "houma_grid"}
+    assert len({s.node_id for s in schemes.values()}) == 3
+    assert reconcile() == [] and verify() == []
+    entries = Entry.objects.all()
+    kinds = set(entries.values_list("kind", flat=True))
+    assert kinds >= {"base", "award", "approval", "rejection", "redemption", "refund"}
+    assert entries.filter(kind="approval", council="道德评议会").exists()
+    assert StarHolding.objects.filter(account__scheme=schemes["shixing"]).exists()
+    assert Board.objects.filter(kind="red").exists() and Board.objects.filter(kind="black").exists()
+    states = set(Redemption.objects.values_list("state", flat=True))
+    assert states == {"placed", "picked_up", "cancelled"}
+    assert Goods.objects.filter(donor__isnull=False).exists()
+    now = timezone.now()
+    assert not entries.filter(recorded_at__gt=now).exists()
+
+    resident = _login("demo-resident")
+    own = account_list_for(user=resident)
+    assert own.count() == 1 and own.get().scheme == schemes["daode_bank"]
+    assert entries.filter(account=own.get(), kind="approval").exists()
+    secretary = _login("demo-secretary")
+    assert pending_claims_for(user=secretary, scheme=schemes["daode_bank"]).exists()
+    assert account_list_for(user=_login("demo-gridworker"), scheme=schemes["houma_grid"]).exists()
+    assert entries.filter(recorded_by=_login("demo-rep")).exists()
 
 
 def _check_tickets() -> None:
