@@ -39,6 +39,7 @@ v1: list[URLPattern | URLResolver] = [
     ],
     path("categories/", CategoryListView.as_view(), name="category-list"),
     path("departments/", DepartmentListView.as_view(), name="department-list"),
+    path("points/", include("sanzhi.api.points.urls")),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from pytest_django import Settings
 from rest_framework.test import APIClient
@@ -23,6 +24,13 @@ from schemathesis.specs.openapi.checks import (
 
 from sanzhi.api.services import api_token_issue
 from sanzhi.api.ticket_rows import PERSON_ACTIONS
+from sanzhi.core.testing import Town
+from sanzhi.points.boards import appeal_file, board_publish
+from sanzhi.points.ledger import points_decide, points_record
+from sanzhi.points.periods import PeriodKind, period_of
+from sanzhi.points.stars import star_define
+from sanzhi.points.store import redeem
+from sanzhi.points.testing import build_points_world
 from sanzhi.tickets.intake import ticket_create
 from sanzhi.tickets.models import Channel
 from sanzhi.tickets.services import ticket_dispatch, ticket_register
@@ -49,6 +57,56 @@ EXPECTED_OPERATIONS = {
     "GET /api/v1/departments/",
     "GET /api/v1/kpis",
 }
+POINTS_OPERATIONS = {
+    f"{method} /api/v1/points/{path}"
+    for method, path in (
+        ("GET", "accounts/"),
+        ("GET", "accounts/{id}"),
+        ("GET", "accounts/{id}/entries"),
+        ("GET", "accounts/{id}/star-changes"),
+        ("POST", "appeals/{id}/decide"),
+        ("GET", "boards/"),
+        ("GET", "boards/{id}"),
+        ("GET", "boards/{id}/appeals"),
+        ("POST", "boards/{id}/appeals"),
+        ("POST", "boards/publish"),
+        ("GET", "donors/"),
+        ("POST", "donors/"),
+        ("POST", "entries/"),
+        ("GET", "entries/{id}/evidence"),
+        ("POST", "entries/{id}/reverse"),
+        ("POST", "entries/decide"),
+        ("GET", "goods/"),
+        ("POST", "goods/"),
+        ("PATCH", "goods/{id}"),
+        ("POST", "goods/{id}/restock"),
+        ("GET", "ranking"),
+        ("GET", "redemptions/"),
+        ("POST", "redemptions/"),
+        ("POST", "redemptions/{id}/cancel"),
+        ("POST", "redemptions/{id}/pickup"),
+        ("GET", "review/"),
+        ("PATCH", "rules/{id}"),
+        ("GET", "schemes/"),
+        ("GET", "schemes/{id}"),
+        ("POST", "schemes/{id}/categories"),
+        ("POST", "schemes/{id}/evaluate"),
+        ("GET", "schemes/{id}/plaque"),
+        ("GET", "schemes/{id}/recultivation"),
+        ("POST", "schemes/{id}/rules"),
+        ("PATCH", "schemes/{id}"),
+        ("POST", "schemes/{id}/stars"),
+        ("POST", "schemes/{id}/tiers"),
+        ("POST", "schemes/{id}/tiers/assign"),
+        ("POST", "schemes/adopt"),
+        ("PATCH", "stars/{id}"),
+        ("GET", "stats"),
+        ("GET", "templates/"),
+        ("GET", "windows/"),
+        ("POST", "windows/"),
+    )
+}
+EXPECTED_OPERATIONS |= POINTS_OPERATIONS
 
 
 def test_schema_served_as_yaml_and_json(anon: APIClient) -> None:
@@ -114,9 +172,43 @@ def _tickets(world: TicketWorld) -> list[int]:
     return ids
 
 
+def _points(town: Town) -> dict[str, list[int]]:
+    """A points world with claims in every state and redemptions, by the first path segment."""
+    pw = build_points_world(town)
+    h1 = pw.accounts["h1"].pk
+    claims = [
+        points_record(actor=town.rep, account_id=h1, rule_id=pw.rules["helping"].pk, points=30).pk
+        for _ in range(4)
+    ]
+    points_decide(actor=town.secretary, entry_ids=claims[:2], approve=True)
+    redemptions = [
+        redeem(actor=town.resident, account_id=h1, goods_id=pw.goods["洗衣粉"].pk, request_key=f"st-{i}").pk
+        for i in range(2)
+    ]
+    star = star_define(actor=None, scheme=pw.scheme, category=pw.categories["social"], name="公德星")
+    last_month = period_of(timezone.localdate(), PeriodKind.MONTH).previous().key
+    red, black = board_publish(actor=None, scheme=pw.scheme, period=last_month)
+    appeal = appeal_file(actor=town.resident, board=red, reason="漏记一次志愿服务")
+    return {
+        "schemes": [pw.scheme.pk],
+        "accounts": [a.pk for a in pw.accounts.values()],
+        "entries": claims,
+        "goods": [g.pk for g in pw.goods.values()],
+        "redemptions": redemptions,
+        "rules": [r.pk for r in pw.rules.values()],
+        "stars": [star.pk],
+        "boards": [red.pk, black.pk],
+        "appeals": [appeal.pk],
+    }
+
+
+def _real_ids(world: TicketWorld) -> dict[str, list[int]]:
+    return {"tickets": _tickets(world), **_points(world.town)}
+
+
 def test_schemathesis_conformance(world: TicketWorld, in_process_wsgi: object) -> None:
     town = world.town
-    ticket_ids = _tickets(world)
+    real_ids = _real_ids(world)
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", in_process_wsgi, headers=PROXY_HTTPS)
     headers = {**PROXY_HTTPS, "Authorization": f"Token {api_token_issue(user=town.sysadmin).key}"}
     tested = set()
@@ -129,7 +221,8 @@ def test_schemathesis_conformance(world: TicketWorld, in_process_wsgi: object) -
         tested.add(label)
 
         @settings(
-            max_examples=25,
+            # The points operations are many and each write appends to a hash chain: fewer examples.
+            max_examples=12 if label in POINTS_OPERATIONS else 25,
             deadline=None,
             derandomize=True,
             database=None,
@@ -140,10 +233,11 @@ def test_schemathesis_conformance(world: TicketWorld, in_process_wsgi: object) -
         def check(case: schemathesis.Case) -> None:
             generated = case.path_parameters or {}
             pk = generated.get("id")
-            on_ticket = case.operation.path.startswith("/api/v1/tickets/{id}")
-            if on_ticket and isinstance(pk, int) and pk % 2 == 0:
-                # Every other step on a real ticket (the bodies are still generated), the rest on junk ids.
-                generated["id"] = ticket_ids[pk // 2 % len(ticket_ids)]
+            segments = case.operation.path.removeprefix("/api/v1/").removeprefix("points/").split("/")
+            ids = real_ids.get(segments[0]) if len(segments) > 1 and segments[1] == "{id}" else None
+            if ids and isinstance(pk, int) and pk % 2 == 0:
+                # Every other call on a real object (the bodies are still generated), the rest on junk ids.
+                generated["id"] = ids[pk // 2 % len(ids)]
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         check()
