@@ -37,7 +37,16 @@ def _reconcile(command: Any, options: dict[str, Any]) -> None:
         command.stdout.write(json.dumps([a.as_dict() for a in anomalies], ensure_ascii=False, indent=2))
     else:
         for a in anomalies:
-            command.stdout.write(f"{a.kind}\t{a.subject}\t{_('应为')} {a.expected}\t{_('实为')} {a.found}")
+            command.stdout.write(
+                "\t".join(
+                    [
+                        a.kind,
+                        a.subject,
+                        _("应为 {expected}").format(expected=a.expected),
+                        _("实为 {found}").format(found=a.found),
+                    ]
+                )
+            )
     if anomalies:
         raise CommandError(_("对账发现 {n} 处不符").format(n=len(anomalies)))
     if not options["json"]:
