@@ -45,6 +45,9 @@ def test_me_lists_roles_with_node_codes_and_capabilities(town: Town, api_as: Api
         "tickets.dispatch",
         "tickets.visit",
         "tickets.kpis",
+        "points.view",
+        "points.record",
+        "points.store",
     ]
     assert body["is_superuser"] is False
 
