@@ -186,9 +186,11 @@ def _reissue_codes(*, actor: Any, node: Node, old_code: str, new_code: str, edit
     subs = list(Node.objects.filter(path__startswith=node.path).values_list("pk", "code"))
     in_subtree = Node.objects.filter(path__startswith=node.path)
     # Park the old codes first so that codes swapping places inside one subtree never trip the
-    # unique index half-way through; "~" sorts after digits and never passes validate_code.
-    in_subtree.update(code=Concat(Value("~"), F("code")))
-    in_subtree.update(code=Concat(Value(new_prefix), Substr("code", sig + 2)), code_edition=edition)
+    # unique index half-way through; "~" never passes validate_code. It replaces the first digit
+    # rather than being prepended, so a code already at its maximum length still fits while parked
+    # (the subtree shares its first digit, so parked codes stay distinct).
+    in_subtree.update(code=Concat(Value("~"), Substr("code", 2)))
+    in_subtree.update(code=Concat(Value(new_prefix), Substr("code", sig + 1)), code_edition=edition)
     changed_by = actor if getattr(actor, "is_authenticated", False) else None
     NodeCodeChange.objects.bulk_create(
         NodeCodeChange(
@@ -231,6 +233,21 @@ def node_move(
     validate_code(code, kind=node.kind, parent_code=new_parent.code, parent_kind=new_parent.kind)
     if code != node.code and Node.objects.filter(code=code).exists():
         raise _code_taken(code)
+    # Codes below are re-issued from the new prefix: the deepest one must still fit (12 digits of
+    # division code + 3 per grid level, at most 30).
+    deepest = max(
+        len(c) for c in Node.objects.filter(path__startswith=node.path).values_list("code", flat=True)
+    )
+    longest = len(code) + deepest - len(node.code)
+    code_max = Node._meta.get_field("code").max_length or 30
+    if longest > code_max:
+        raise ValidationFailed(
+            _("移动后下级网格编码将长达 {n} 位，超过 {max} 位（网格层级太深）").format(
+                n=longest, max=code_max
+            ),
+            code="move_too_deep",
+            data={"length": longest, "max": code_max},
+        )
 
     old_path, old_code = node.path, node.code
     Node.objects.move(node, new_parent, pos="last-child")

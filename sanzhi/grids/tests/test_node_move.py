@@ -146,6 +146,20 @@ def test_admin_move_reissues_every_descendant_code(town: Town) -> None:
     assert_rollups_exact()
 
 
+def test_a_move_that_would_make_codes_too_long_is_refused(town: Town) -> None:
+    # Grid levels nested under 创举社区's first grid down to 27 digits; 第二网格 (15 digits, with a
+    # micro-grid of 18) would need 30 and 33 there: more than a code holds.
+    parent = town.grid
+    for i in range(4):
+        parent = node_create(actor=None, parent=parent, code=f"{parent.code}{i + 3:03d}", name=f"深{i}")
+    assert len(parent.code) == 27
+    second = Node.objects.get(code="511923100201002")
+    with pytest.raises(ValidationFailed) as refused:
+        node_move(actor=None, node=second, new_parent=parent)
+    assert refused.value.code == "move_too_deep" and refused.value.data == {"length": 33, "max": 30}
+    assert fresh(second).code == "511923100201002"
+
+
 def test_township_move_recodes_villages(town: Town) -> None:
     county2 = node_create(actor=None, parent=None, code="511924000000", name="邻县")
     moved = node_move(actor=None, node=town.township, new_parent=county2, new_code="511924100000")
@@ -181,7 +195,12 @@ def test_property_random_moves_keep_paths_and_totals(moves: list[tuple[int, int]
                 grids = list(Node.objects.filter(kind="grid").order_by("pk"))
                 targets = list(Node.objects.filter(kind__in=["grid", "village"]).order_by("pk"))
                 node, target = grids[a % len(grids)], targets[b % len(targets)]
-                if target.path.startswith(node.path):
+                deepest = max(
+                    len(c)
+                    for c in Node.objects.filter(path__startswith=node.path).values_list("code", flat=True)
+                )
+                too_deep = len(target.code) + 3 + deepest - len(node.code) > 30
+                if target.path.startswith(node.path) or too_deep:
                     with pytest.raises(ValidationFailed):
                         node_move(actor=None, node=node, new_parent=target)
                 else:
