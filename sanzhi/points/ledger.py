@@ -16,21 +16,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from sanzhi.points import rules
+from sanzhi.points import rules, sql
 from sanzhi.points.chain import seal
 from sanzhi.points.models import (
     Account,
-    CategoryBalance,
     Entry,
     EntryKind,
     Evidence,
     Rule,
+    RuleCategory,
     Scheme,
     Subject,
 )
@@ -111,21 +111,23 @@ def append(
         # The accounts are locked already, so the balances can move before the head is taken:
         # the head, the one row every writer of the scheme queues on, is held only for the inserts.
         _apply_deltas(entries)
-    head = Scheme.objects.select_for_update().only("id", "head_seq", "head_hash").get(pk=scheme_id)
-    seq, prev = head.head_seq, head.head_hash
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_LOCK + sql.for_update(), [scheme_id])
+        seq, prev = cursor.fetchone()
     unsaved: list[Entry] = []
     for entry, line in zip(entries, lines, strict=True):
         if line.target_line is not None:
             target = entries[line.target_line]
             if target.pk is None:  # its id goes into this entry's hash: insert what came before
-                Entry.objects.bulk_create(unsaved)
+                sql.insert(Entry, unsaved)
                 unsaved = []
             entry.target = target
         seq += 1
         prev = seal(entry, seq=seq, prev_hash=prev)
         unsaved.append(entry)
-    Entry.objects.bulk_create(unsaved)
-    Scheme.objects.filter(pk=scheme_id).update(head_seq=seq, head_hash=prev)
+    sql.insert(Entry, unsaved)
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_MOVE, [seq, prev, scheme_id])
     return entries
 
 
@@ -142,9 +144,8 @@ def _apply_deltas(entries: Iterable[Entry]) -> None:
             by_category[(entry.account_id, entry.category_id)] += entry.total_delta
     if len(totals) == 1:
         ((account_id, (total, redeemable)),) = totals.items()
-        Account.objects.filter(pk=account_id).update(
-            total=F("total") + total, redeemable=F("redeemable") + redeemable
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_ACCOUNT_MOVE, [total, redeemable, account_id])
     elif totals:
         moved = []
         for account_id, (total, redeemable) in totals.items():
@@ -153,37 +154,85 @@ def _apply_deltas(entries: Iterable[Entry]) -> None:
             account.redeemable = F("redeemable") + redeemable
             moved.append(account)
         Account.objects.bulk_update(moved, ["total", "redeemable"])
-    if not by_category:
-        return
-    current = {
-        (b.account_id, b.category_id): b.points
-        for b in CategoryBalance.objects.filter(account_id__in={a for a, _c in by_category})
-    }
-    # The accounts' locks serialise these rows too, so read-then-upsert cannot lose an update.
-    CategoryBalance.objects.bulk_create(
-        [
-            CategoryBalance(account_id=a, category_id=c, points=current.get((a, c), 0) + points)
-            for (a, c), points in by_category.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["account", "category"],
-        update_fields=["points"],
-    )
+    # One upsert adds each delta to its row (or starts the row): no read, and the accounts' locks
+    # serialise these rows anyway.
+    items = list(by_category.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 1000):
+            chunk = items[start : start + 1000]
+            cursor.execute(
+                _CATEGORY_UPSERT.format(rows=", ".join(["(%s, %s, %s)"] * len(chunk))),
+                [v for (a, c), points in chunk for v in (a, c, points)],
+            )
+
+
+_HEAD_LOCK = "SELECT head_seq, head_hash FROM points_scheme WHERE id = %s"
+_HEAD_MOVE = "UPDATE points_scheme SET head_seq = %s, head_hash = %s WHERE id = %s"
+_ACCOUNT_MOVE = "UPDATE points_account SET total = total + %s, redeemable = redeemable + %s WHERE id = %s"
+_CATEGORY_UPSERT = (
+    "INSERT INTO points_categorybalance (account_id, category_id, points) VALUES {rows}"
+    " ON CONFLICT (account_id, category_id) DO UPDATE"
+    " SET points = points_categorybalance.points + excluded.points"
+)
 
 
 def lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
     """Lock accounts in id order (the domain's lock order) and return them fresh."""
     ids = sorted(set(account_ids))
-    accounts = {
-        a.pk: a
-        for a in Account.objects.select_for_update(of=("self",))
-        .select_related("scheme")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sql.columns(Account, 'a')}, {sql.columns(Scheme, 's')}"
+            " FROM points_account a INNER JOIN points_scheme s ON s.id = a.scheme_id"
+            f" WHERE a.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY a.id" + sql.for_update_of("a"),
+            ids,
+        )
+        rows = cursor.fetchall()
+    accounts = {}
+    for row in rows:
+        account = _account_with_scheme(row)
+        accounts[account.pk] = account
     if len(accounts) != len(ids):
         raise NotFound(_("积分账户不存在"), code="points_account_not_found")
     return accounts
+
+
+def _account_with_scheme(row: Sequence[Any]) -> Account:
+    account = sql.build(Account, row)
+    _ACCOUNT_SCHEME.set_cached_value(account, sql.build(Scheme, row, sql.width(Account)))
+    return account
+
+
+def _lock_account_and_rule(account_id: int, rule_id: int) -> tuple[Account, Rule | None]:
+    """Lock one account (with its scheme) and fetch a rule of its scheme (with its category) in one
+    statement; the rule is None when it is not the scheme's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sql.columns(Account, 'a')}, {sql.columns(Scheme, 's')},"
+            f" {sql.columns(Rule, 'r')}, {sql.columns(RuleCategory, 'c')}"
+            " FROM points_account a INNER JOIN points_scheme s ON s.id = a.scheme_id"
+            " LEFT JOIN points_rule r ON r.id = %s AND r.scheme_id = a.scheme_id"
+            " LEFT JOIN points_rulecategory c ON c.id = r.category_id"
+            " WHERE a.id = %s" + sql.for_update_of("a"),
+            [rule_id, account_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(_("积分账户不存在"), code="points_account_not_found")
+    account = _account_with_scheme(row)
+    at = sql.width(Account) + sql.width(Scheme)
+    if row[at] is None:
+        return account, None
+    rule = sql.build(Rule, row, at)
+    _RULE_SCHEME.set_cached_value(rule, account.scheme)
+    _RULE_CATEGORY.set_cached_value(rule, sql.build(RuleCategory, row, at + sql.width(Rule)))
+    return account, rule
+
+
+_ACCOUNT_SCHEME = Account._meta.get_field("scheme")
+_RULE_SCHEME = Rule._meta.get_field("scheme")
+_RULE_CATEGORY = Rule._meta.get_field("category")
 
 
 # ---------------------------------------------------------------- accounts
@@ -440,24 +489,34 @@ def _check_caps(account: Account, rule: Rule, points: int, month: str) -> None:
     scheme = account.scheme
     review = period_of(dt.date.fromisoformat(month + "-01"), scheme.review_period)
     months = month_keys(review)
-    claims = Entry.objects.filter(account=account, kind=EntryKind.AWARD, month__in=months).exclude(
-        followups__kind=EntryKind.REJECTION
-    )
-    if rule.cap_per_period is not None and claims.filter(rule=rule).count() >= rule.cap_per_period:
-        raise Conflict(
-            _("本周期该细则最多记 {cap} 次").format(cap=rule.cap_per_period),
-            code="points_rule_cap_reached",
-            data={"cap": rule.cap_per_period, "period": review.key},
+    rule_cap, period_cap = rule.cap_per_period, scheme.period_cap
+    if rule_cap is None and (period_cap is None or points <= 0):
+        return
+    # The claims of the review period that were not turned down: how many under this rule, and
+    # the sum of their positive points, in one statement.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(CASE WHEN e.rule_id = %s THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN e.claimed > 0 THEN e.claimed ELSE 0 END), 0)"
+            " FROM points_entry e WHERE e.account_id = %s AND e.kind = %s"
+            f" AND e.month IN ({', '.join(['%s'] * len(months))})"
+            " AND NOT EXISTS (SELECT 1 FROM points_entry f WHERE f.target_id = e.id AND f.kind = %s)",
+            [rule.pk, account.pk, EntryKind.AWARD.value, *months, EntryKind.REJECTION.value],
         )
-    if scheme.period_cap is not None and points > 0:
-        so_far = claims.filter(claimed__gt=0).aggregate(s=Sum("claimed"))["s"] or 0
-        if so_far + points > scheme.period_cap:
+        count, so_far = cursor.fetchone()
+    if rule_cap is not None and count >= rule_cap:
+        raise Conflict(
+            _("本周期该细则最多记 {cap} 次").format(cap=rule_cap),
+            code="points_rule_cap_reached",
+            data={"cap": rule_cap, "period": review.key},
+        )
+    if period_cap is not None and points > 0:
+        so_far = int(so_far)
+        if so_far + points > period_cap:
             raise Conflict(
-                _("本周期积分已达上限 {cap} 分（已记 {so_far} 分）").format(
-                    cap=scheme.period_cap, so_far=so_far
-                ),
+                _("本周期积分已达上限 {cap} 分（已记 {so_far} 分）").format(cap=period_cap, so_far=so_far),
                 code="points_period_cap_reached",
-                data={"cap": scheme.period_cap, "so_far": so_far, "period": review.key},
+                data={"cap": period_cap, "so_far": so_far, "period": review.key},
             )
 
 
@@ -482,13 +541,12 @@ def points_record(
     """
     now = now or timezone.now()
     note = (note or "").strip()
-    account = lock_accounts([account_id])[account_id]
+    account, found = _lock_account_and_rule(account_id, rule_id)
     if actor is not None and not rules.can_record(actor, account):
         raise NotFound(_("积分账户不存在"), code="points_account_not_found")
-    try:
-        rule = Rule.objects.select_related("scheme", "category").get(pk=rule_id, scheme_id=account.scheme_id)
-    except Rule.DoesNotExist:
-        raise ValidationFailed(_("该积分细则不属于本方案"), code="points_rule_not_found") from None
+    if found is None:
+        raise ValidationFailed(_("该积分细则不属于本方案"), code="points_rule_not_found")
+    rule = found
     points = _check_claim(rule, points, note, evidence)
     today = timezone.localtime(now).date()
     day = day or today

@@ -11,13 +11,13 @@ import datetime as dt
 import math
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from sanzhi.points import rules
+from sanzhi.points import rules, sql
 from sanzhi.points.ledger import Line, append, lock_accounts, month_of
 from sanzhi.points.models import (
     Account,
@@ -112,6 +112,53 @@ def _existing(account_id: int, request_key: str) -> Redemption | None:
     return Redemption.objects.filter(scheme_id=scheme_id, request_key=request_key).first()
 
 
+def _redemption_context(
+    account: Account, request_key: str, now: dt.datetime, tier_period: str
+) -> tuple[int | None, RedemptionWindow | None, Tier | None]:
+    """(the id of the scheme's redemption with this request key, the open window, the account's
+    tier for ``tier_period``) in one statement — what ``open_window`` and ``tier_of`` ask."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT r.id FROM points_redemption r WHERE r.scheme_id = s.id AND r.request_key = %s),"
+            f" {sql.columns(RedemptionWindow, 'w')}, {sql.columns(Tier, 't')}"
+            " FROM points_scheme s"
+            " LEFT JOIN points_redemptionwindow w ON w.id = (SELECT x.id FROM points_redemptionwindow x"
+            " WHERE x.scheme_id = s.id AND x.starts_at <= %s AND x.ends_at > %s ORDER BY x.starts_at LIMIT 1)"
+            " LEFT JOIN points_accounttier h ON h.account_id = %s AND h.period = %s"
+            " LEFT JOIN points_tier t ON t.id = h.tier_id"
+            " WHERE s.id = %s",
+            [request_key, at, at, account.pk, tier_period, account.scheme_id],
+        )
+        row = cursor.fetchone()
+    window_at = 1
+    tier_at = window_at + sql.width(RedemptionWindow)
+    window = sql.build(RedemptionWindow, row, window_at) if row[window_at] is not None else None
+    tier = sql.build(Tier, row, tier_at) if row[tier_at] is not None else None
+    return row[0], window, tier
+
+
+def _lock_goods(goods_id: int, scheme_id: int) -> Goods | None:
+    """Lock one of the scheme's goods (with its minimum tier); None when there is no such goods."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sql.columns(Goods, 'g')}, {sql.columns(Tier, 't')} FROM points_goods g"
+            " LEFT JOIN points_tier t ON t.id = g.min_tier_id"
+            " WHERE g.id = %s AND g.scheme_id = %s" + sql.for_update_of("g"),
+            [goods_id, scheme_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    goods = sql.build(Goods, row)
+    at = sql.width(Goods)
+    _GOODS_MIN_TIER.set_cached_value(goods, sql.build(Tier, row, at) if row[at] is not None else None)
+    return goods
+
+
+_GOODS_MIN_TIER = Goods._meta.get_field("min_tier")
+
+
 @transaction.atomic
 def _redeem(
     *, actor: Any, account_id: int, goods_id: int, quantity: int, request_key: str, now: dt.datetime | None
@@ -120,8 +167,14 @@ def _redeem(
     account = lock_accounts([account_id])[account_id]
     if actor is not None and not rules.can_view(actor, account):
         raise NotFound(_("积分账户不存在"), code="points_account_not_found")
-    previous = Redemption.objects.filter(scheme_id=account.scheme_id, request_key=request_key).first()
-    if previous is not None:
+    scheme = account.scheme
+    # One read after the account's lock for the request key, the open window and the account's
+    # tier (the window and tier are asked before the goods' lock: a hot good's row is held only
+    # for its own checks and writes).
+    last = period_of(timezone.localtime(now).date(), scheme.summary_period).previous()
+    previous_id, window, tier = _redemption_context(account, request_key, now, last.key)
+    if previous_id is not None:
+        previous = Redemption.objects.get(pk=previous_id)
         if (
             previous.account_id != account.pk
             or previous.goods_id != goods_id
@@ -131,18 +184,9 @@ def _redeem(
         return previous
     if actor is not None and not rules.can_redeem(actor, account):
         raise Forbidden(_("您不能使用该账户兑换"), code="forbidden")
-    scheme = account.scheme
-    # Asked before the goods' lock: a hot good's row is held only for its own checks and writes.
-    window = open_window(scheme.pk, now)
-    tier = tier_of(account, now)
-    try:
-        goods = (
-            Goods.objects.select_for_update(of=("self",))
-            .select_related("min_tier")
-            .get(pk=goods_id, scheme_id=account.scheme_id)
-        )
-    except Goods.DoesNotExist:
-        raise NotFound(_("商品不存在"), code="points_goods_not_found") from None
+    goods = _lock_goods(goods_id, account.scheme_id)
+    if goods is None:
+        raise NotFound(_("商品不存在"), code="points_goods_not_found")
     if not goods.active:
         raise Conflict(_("该商品已下架"), code="points_goods_inactive")
     if window is None and (goods.window_only or not scheme.redeem_anytime):
@@ -154,12 +198,19 @@ def _redeem(
         )
     if goods.per_account_limit is not None:
         period = period_of(timezone.localtime(now).date(), scheme.redeem_period)
-        taken = (
-            Redemption.objects.filter(account=account, goods=goods, created_at__date__gte=period.first)
-            .exclude(state=RedemptionState.CANCELLED)
-            .aggregate(n=Sum("quantity"))["n"]
-            or 0
-        )
+        since = timezone.make_aware(dt.datetime.combine(period.first, dt.time.min))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(SUM(quantity), 0) FROM points_redemption"
+                " WHERE account_id = %s AND goods_id = %s AND created_at >= %s AND state <> %s",
+                [
+                    account.pk,
+                    goods.pk,
+                    connection.ops.adapt_datetimefield_value(since),
+                    RedemptionState.CANCELLED.value,
+                ],
+            )
+            taken = int(cursor.fetchone()[0])
         if taken + quantity > goods.per_account_limit:
             raise Conflict(
                 _("该商品本期每户限兑 {limit} {unit}").format(limit=goods.per_account_limit, unit=goods.unit),
@@ -182,7 +233,7 @@ def _redeem(
             data={"stock": goods.stock},
         )
     recorder = actor if getattr(actor, "is_authenticated", False) else None
-    redemption = Redemption.objects.create(
+    redemption = Redemption(
         scheme_id=scheme.pk,
         account=account,
         goods=goods,
@@ -194,10 +245,22 @@ def _redeem(
         created_by=recorder,
         created_at=now,
     )
-    StockMovement.objects.create(
-        goods=goods, kind=StockKind.REDEMPTION, delta=-quantity, redemption=redemption, by=recorder, at=now
+    sql.insert(Redemption, [redemption])
+    sql.insert(
+        StockMovement,
+        [
+            StockMovement(
+                goods=goods,
+                kind=StockKind.REDEMPTION,
+                delta=-quantity,
+                redemption=redemption,
+                by=recorder,
+                at=now,
+            )
+        ],
     )
-    Goods.objects.filter(pk=goods.pk).update(stock=F("stock") - quantity)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE points_goods SET stock = stock - %s WHERE id = %s", [quantity, goods.pk])
     append(
         scheme_id=scheme.pk,
         lines=[

@@ -171,7 +171,9 @@ def test_opening_every_account_in_the_area_credits_the_base_score(pw: PointsWorl
 def test_the_council_may_turn_its_items_down_and_so_may_a_reviewer(pw: PointsWorld) -> None:
     town, h1 = pw.town, pw.accounts["h1"]
     claims = [
-        points_record(actor=town.gridworker, account_id=h1.pk, rule_id=pw.rules["startup"].pk, note="带动种植")
+        points_record(
+            actor=town.gridworker, account_id=h1.pk, rule_id=pw.rules["startup"].pk, note="带动种植"
+        )
         for _ in range(2)
     ]
     with pytest.raises(Forbidden):
