@@ -57,7 +57,8 @@ def price_for(goods: Goods, quantity: int, tier: Tier | None) -> tuple[int, int]
     return unit, unit * quantity
 
 
-def _tier_allows(goods: Goods, tier: Tier | None) -> bool:
+def tier_allows(goods: Goods, tier: Tier | None) -> bool:
+    """Whether an account of ``tier`` may take ``goods`` (a smaller ``rank_max`` is a better tier)."""
     if goods.min_tier_id is None:
         return True
     # A smaller rank_max is a better tier; the goods ask for that tier or better.
@@ -191,7 +192,7 @@ def _redeem(
         raise Conflict(_("该商品已下架"), code="points_goods_inactive")
     if window is None and (goods.window_only or not scheme.redeem_anytime):
         raise Conflict(_("当前不在集中兑换时间内"), code="points_window_closed")
-    if not _tier_allows(goods, tier):
+    if not tier_allows(goods, tier):
         raise Forbidden(
             _("该商品仅限“{tier}”及以上档次兑换").format(tier=goods.min_tier.name),  # type: ignore[union-attr]
             code="points_tier_required",

@@ -43,7 +43,15 @@ from sanzhi.points.models import (
 from sanzhi.points.periods import period_of
 from sanzhi.points.selectors import own_accounts_q
 from sanzhi.points.stars import star_history
-from sanzhi.points.store import MAX_QUANTITY, open_window, price_for, redeem, redemption_cancel, tier_of
+from sanzhi.points.store import (
+    MAX_QUANTITY,
+    open_window,
+    price_for,
+    redeem,
+    redemption_cancel,
+    tier_allows,
+    tier_of,
+)
 from sanzhi.web.views.common import console_view, paginate
 
 HISTORY_PAGE = 20
@@ -274,13 +282,6 @@ class GoodsOffer:
     @property
     def discounted(self) -> bool:
         return self.unit_price != self.goods.price
-
-
-def tier_allows(goods: Goods, tier: Tier | None) -> bool:
-    """The same test as the store's: a smaller ``rank_max`` is a better tier."""
-    if goods.min_tier_id is None or goods.min_tier is None:
-        return True
-    return tier is not None and tier.rank_max <= goods.min_tier.rank_max
 
 
 def next_window(scheme_id: int, now: dt.datetime) -> RedemptionWindow | None:
