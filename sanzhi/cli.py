@@ -67,5 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         print("错误 / error: 数据库尚未迁移到最新，请先运行 `sanzhi init`。", file=sys.stderr)
         print("              The database is not migrated: run `sanzhi init` first.", file=sys.stderr)
         sys.exit(2)
+
+
 if __name__ == "__main__":
     main()

@@ -24,8 +24,9 @@ from sanzhi.core.errors import DomainError
 from sanzhi.grids.models import Node
 from sanzhi.people.models import Resident
 from sanzhi.points.boards import board_publish
-from sanzhi.points.ledger import accounts_open_all, points_decide, points_record
+from sanzhi.points.ledger import points_decide, points_record
 from sanzhi.points.models import Account, Entry, Evidence, Rule, Scheme
+from sanzhi.points.opening import accounts_open_all
 from sanzhi.points.periods import PeriodKind, period_of
 from sanzhi.points.schemes import scheme_adopt
 from sanzhi.points.stars import stars_evaluate

@@ -222,7 +222,7 @@ def scheme_adopt(
         },
     )
     if open_accounts:
-        from sanzhi.points.ledger import accounts_open_all
+        from sanzhi.points.opening import accounts_open_all
 
         accounts_open_all(actor=actor, scheme=scheme)
     return scheme

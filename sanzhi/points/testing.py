@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sanzhi.core.testing import Town, build_town
-from sanzhi.points.ledger import account_open
 from sanzhi.points.models import Account, Evidence, Goods, Rule, RuleCategory, Scheme, Subject
+from sanzhi.points.opening import account_open
 from sanzhi.points.store import goods_restock
 
 

@@ -15,8 +15,9 @@ from rest_framework.test import APIClient
 
 from sanzhi.core.testing import Town
 from sanzhi.people.services import household_create
-from sanzhi.points.ledger import account_open, points_decide, points_record
+from sanzhi.points.ledger import points_decide, points_record
 from sanzhi.points.models import Account, Entry, EntryKind, Goods, Redemption, RedemptionState
+from sanzhi.points.opening import account_open
 from sanzhi.points.reconcile import reconcile, verify
 from sanzhi.points.store import goods_restock, redeem
 from sanzhi.points.testing import PointsWorld, build_points_world

@@ -19,8 +19,9 @@ from django.db.models import Sum
 from sanzhi.core.errors import DomainError
 from sanzhi.grids.tests.test_concurrency import run_together
 from sanzhi.people.services import household_create
-from sanzhi.points.ledger import account_open, points_decide, points_record
+from sanzhi.points.ledger import points_decide, points_record
 from sanzhi.points.models import Account, Entry, EntryKind, Goods, Redemption, RedemptionState
+from sanzhi.points.opening import account_open
 from sanzhi.points.reconcile import reconcile, verify
 from sanzhi.points.store import goods_restock, redeem, redemption_cancel, redemption_pickup
 from sanzhi.points.testing import PointsWorld

@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sanzhi.points.ledger import (
-    accounts_open_all,
     claim_status,
     points_decide,
     points_record,
     points_reverse,
 )
 from sanzhi.points.models import Account, CategoryBalance, Entry, EntryKind
+from sanzhi.points.opening import accounts_open_all
 from sanzhi.points.reconcile import reconcile, verify
 from sanzhi.points.testing import PointsWorld, tamper_entry
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 from sanzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from sanzhi.core.models import AuditEvent
 from sanzhi.core.testing import Town
-from sanzhi.points.ledger import account_open, points_decide, points_record
+from sanzhi.points.ledger import points_decide, points_record
 from sanzhi.points.models import Account, Entry, Rule, RuleCategory, Scheme, Star, Subject, Tier
+from sanzhi.points.opening import account_open
 from sanzhi.points.periods import PeriodKind
 from sanzhi.points.reconcile import reconcile, verify
 from sanzhi.points.schemes import (

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from sanzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from sanzhi.people.services import household_create
-from sanzhi.points.ledger import account_open, points_record, points_reverse
+from sanzhi.points.ledger import points_record, points_reverse
 from sanzhi.points.models import Entry, Rule, RuleCategory, Scheme, Star, StarChange, StarHolding
+from sanzhi.points.opening import account_open
 from sanzhi.points.periods import PeriodKind
 from sanzhi.points.stars import (
     plaque_list,

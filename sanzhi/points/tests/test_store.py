@@ -478,7 +478,7 @@ def test_tiers_assign_ranks_net_points_of_the_ended_period_once(pw: PointsWorld)
     sec, town = pw.town.secretary, pw.town
     tier_define(actor=sec, scheme=pw.scheme, name="二档", rank_max=2, discount_percent=5)
     tier_define(actor=sec, scheme=pw.scheme, name="一档", rank_max=1, discount_percent=20)
-    from sanzhi.points.ledger import account_open
+    from sanzhi.points.opening import account_open
 
     pw.accounts["h3"] = account_open(scheme=pw.scheme, holder=_extra_household(pw))
     earn(pw, "h1", 50, day=dt.date(2025, 3, 1))

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET
 from sanzhi.accounts.roles import Capability
 from sanzhi.accounts.scoping import scope_for
 from sanzhi.people.selectors import household_list_for, resident_list_for
-from sanzhi.points.ledger import account_open
 from sanzhi.points.models import Account, Scheme, Subject
+from sanzhi.points.opening import account_open
 from sanzhi.points.selectors import account_list_for, scheme_list_for
 from sanzhi.web.views.common import console_view
 
