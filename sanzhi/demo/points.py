@@ -35,9 +35,9 @@ from sanzhi.points.store_admin import donor_create, goods_create, window_create
 
 # (template, node code, claims per month): where each published scheme runs in the demo town.
 ADOPTIONS = (
-    ("daode_bank", "511923001001", 50),  # 创举社区: the demo logins' community
-    ("shixing", "511923101201", 30),  # 鹿鸣村
-    ("houma_grid", "511923001000", 30),  # 江口街道's grid workers
+    ("daode_bank", "511923001001", 35),  # 创举社区: the demo logins' community
+    ("shixing", "511923101201", 20),  # 鹿鸣村
+    ("houma_grid", "511923001000", 20),  # 江口街道's grid workers
 )
 GOODS = (
     # name, unit, price, stock, donor index (None: bought by the community)
@@ -122,10 +122,12 @@ class _PointsDemo:
     def run(self, template: str, code: str, per_month: int) -> None:
         node = Node.objects.get(code=code)
         start = self._at(self.months[0].first, 9)
-        scheme = scheme_adopt(actor=None, template=template, node=node)
+        # Opened at the start of the recorded months, so the ledger reads in time order.
+        scheme = scheme_adopt(actor=None, template=template, node=node, open_accounts=False)
         self.summary.schemes += 1
-        self.summary.accounts += accounts_open_all(actor=None, scheme=scheme, now=start)
+        accounts_open_all(actor=None, scheme=scheme, now=start)
         accounts = list(Account.objects.filter(scheme=scheme).select_related("node").order_by("id"))
+        self.summary.accounts += len(accounts)
         if not accounts:
             return
         reviewer = self._first_user(node, Role.GRID_CHIEF) or self._first_user(node, Role.STREET_ADMIN)
@@ -136,7 +138,7 @@ class _PointsDemo:
         own = [a for a in accounts if a.household_id is not None and a.household_id in self.login_households]
         favoured = own + accounts[: max(3, len(accounts) // 20)]
         goods = self._stock(scheme, node, start) if scheme.subject != "grid_worker" else []
-        models = favoured[:4] if scheme.stars.exists() else own
+        models = favoured[:3] if scheme.stars.exists() else []
         for month in self.months:
             in_quarter = self.quarter.contains(month.first)
             self._record_month(
@@ -168,7 +170,14 @@ class _PointsDemo:
         today = timezone.localtime(self.now).date()
         last = min(month.last, today)
         days = (last - month.first).days + 1
-        deeds = []
+        # The demo logins' own households do one or two good deeds a month.
+        deeds = [
+            (month.first + dt.timedelta(days=self.rng.randrange(days)), account, self._pick_rule(good))
+            for account in accounts
+            if account.household_id in self.login_households
+            for _j in range(self.rng.randint(1, 2))
+            if (good := [r for r in rules if not r.is_deduction and not r.council])
+        ]
         for _i in range(n):
             account = self.rng.choice(favoured) if self.rng.random() < 0.4 else self.rng.choice(accounts)
             rule = self._pick_rule(rules)
