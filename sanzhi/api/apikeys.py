@@ -26,6 +26,14 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _new_secret() -> str:
+    """A random URL-safe key that never starts with "-", so ``apikey revoke PREFIX`` reads as an argument."""
+    while True:
+        raw = secrets.token_urlsafe(32)
+        if not raw.startswith("-"):
+            return raw
+
+
 @transaction.atomic
 def apikey_create(
     *, actor: Any, name: str, node: Node | None = None, now: dt.datetime | None = None
@@ -34,7 +42,7 @@ def apikey_create(
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(_("请填写密钥名称（不超过100字）"), code="invalid", data={"field": "name"})
-    raw = secrets.token_urlsafe(32)
+    raw = _new_secret()
     key = ApiKey.objects.create(
         name=name,
         node=node,

@@ -292,6 +292,14 @@ def test_apikey_command(world: TicketWorld, capsys: pytest.CaptureFixture[str], 
         call_command("apikey", "create", "x", "--node", "999")
 
 
+def test_apikey_never_starts_with_a_dash(world: TicketWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key starting with "-" would make ``apikey revoke PREFIX`` read its prefix as an option."""
+    secrets_drawn = iter(["-" + "a" * 42, "b" * 43])
+    monkeypatch.setattr("sanzhi.api.apikeys.secrets.token_urlsafe", lambda n: next(secrets_drawn))
+    key, raw = apikey_create(actor=None, name="热线系统")
+    assert raw == "b" * 43 and key.prefix == "bbbbbbbb"
+
+
 # ---- junk never makes a 500 --------------------------------------------------------------------------
 
 _FIELDS = [
