@@ -186,7 +186,8 @@ def clone_rows(dsn: str, table: str, total: int, spread: bool = False) -> float:
             r[0]
             for r in conn.execute(
                 "SELECT column_name FROM information_schema.columns"
-                " WHERE table_name = %s AND column_name <> 'id' ORDER BY ordinal_position",
+                " WHERE table_name = %s AND column_name <> 'id' AND is_generated = 'NEVER'"
+                " ORDER BY ordinal_position",
                 [table],
             )
         ]
@@ -276,8 +277,15 @@ def pgbench(args: argparse.Namespace, dsn: str, conns: int) -> Load:
         row = dict(zip(names, cur.fetchone() or (), strict=True))
         values: list[sql.Composable] = []
         cols: list[sql.Composable] = []
+        generated = {
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'tickets_ticket' AND is_generated <> 'NEVER'"
+            )
+        }
         for name, value in row.items():
-            if name == "id":
+            if name == "id" or name in generated:
                 continue
             cols.append(sql.Identifier(name))
             if name in ("created_at", "updated_at", "level_since"):

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "sanzhi.people",
     "sanzhi.tickets",
     "sanzhi.points",
+    "sanzhi.disclosure",
+    "sanzhi.deliberation",
     "sanzhi.reports",
     "sanzhi.api",
     "sanzhi.web",

@@ -47,6 +47,14 @@ class Capability(models.TextChoices):
     COUNCIL_POINTS = "points.council", _("评议会审批积分")
     MANAGE_POINTS = "points.manage", _("维护积分方案与细则")
     RUN_STORE = "points.store", _("管理积分超市")
+    VIEW_MATTERS = "deliberation.view", _("查看议事事项")
+    PROPOSE_MATTERS = "deliberation.propose", _("提出议题、受理村民说事")
+    RUN_DELIBERATION = "deliberation.run", _("组织会议、公示与实施")
+    APPROVE_MATTERS = "deliberation.approve", _("审批重大事项（请示报告）")
+    MANAGE_DELIBERATION = "deliberation.manage", _("维护议事规程与议事主体")
+    EDIT_DISCLOSURES = "disclosure.edit", _("编制公开内容")
+    PUBLISH_DISCLOSURES = "disclosure.publish", _("发布公开内容与更正")
+    MANAGE_DISCLOSURES = "disclosure.manage", _("维护公开目录")
 
 
 C = Capability
@@ -57,6 +65,17 @@ _POINTS_WORK = {C.VIEW_POINTS, C.RECORD_POINTS}
 # The community runs its scheme: adopts it, reviews monthly, keeps the supermarket. Council
 # approvals (道德评议会) stay with the council's members and the offices above.
 _POINTS_LEAD = _POINTS_WORK | {C.REVIEW_POINTS, C.MANAGE_POINTS, C.RUN_STORE}
+# The community secretary runs 四议两公开 and keeps the 三务公开 board; the township approves major
+# matters (请示报告). Voting is by membership of a body (deliberation.rules), not by a capability.
+_DELIBERATION_LEAD = {
+    C.VIEW_MATTERS,
+    C.PROPOSE_MATTERS,
+    C.RUN_DELIBERATION,
+    C.MANAGE_DELIBERATION,
+    C.EDIT_DISCLOSURES,
+    C.PUBLISH_DISCLOSURES,
+    C.MANAGE_DISCLOSURES,
+}
 GRANTS: dict[str, frozenset[str]] = {
     # A resident sees their own household only (people selectors), not the registry of their grid.
     Role.RESIDENT: frozenset(),
@@ -72,6 +91,7 @@ GRANTS: dict[str, frozenset[str]] = {
         | {C.DISPATCH_TICKETS, C.VIEW_KPIS}
         | _POINTS_WORK
         | {C.RUN_STORE}
+        | {C.VIEW_MATTERS, C.PROPOSE_MATTERS}
     ),
     Role.GRID_CHIEF: frozenset(
         _STAFF_READ
@@ -85,6 +105,7 @@ GRANTS: dict[str, frozenset[str]] = {
         }
         | _TICKET_LEAD
         | _POINTS_LEAD
+        | _DELIBERATION_LEAD
     ),
     Role.STREET_ADMIN: frozenset(
         _STAFF_READ
@@ -103,14 +124,18 @@ GRANTS: dict[str, frozenset[str]] = {
         | _TICKET_LEAD
         | _POINTS_LEAD
         | {C.COUNCIL_POINTS}
+        | _DELIBERATION_LEAD
+        | {C.APPROVE_MATTERS}
     ),
     # A department handler sees and acts on the tickets sent to their department (membership, see
     # tickets.rules), not on everything in an area.
     Role.DEPARTMENT_HANDLER: frozenset({C.VIEW_TREE}),
     # Councils and supervision committees watch the loop and the three rates; they do not handle.
     # 道德评议会 members approve the items reserved to the council.
+    # 议事会 and 村务监督委员会 members follow every matter and may put one forward.
     Role.COUNCIL_MEMBER: frozenset(
         {C.VIEW_TREE, C.VIEW_TICKETS, C.VIEW_KPIS, C.VIEW_POINTS, C.COUNCIL_POINTS}
+        | {C.VIEW_MATTERS, C.PROPOSE_MATTERS}
     ),
     Role.SYSTEM_ADMIN: frozenset(Capability.values),
 }

@@ -49,6 +49,14 @@ CAPABILITY_EN: dict[str, str] = {
     Capability.COUNCIL_POINTS: "Approve the items reserved to a council (道德评议会)",
     Capability.MANAGE_POINTS: "Maintain points schemes, rule catalogs, stars and tiers",
     Capability.RUN_STORE: "Run the points supermarket (goods, stock, pickups)",
+    Capability.VIEW_MATTERS: "View matters under deliberation",
+    Capability.PROPOSE_MATTERS: "Propose matters, take in residents' sayings",
+    Capability.RUN_DELIBERATION: "Run meetings, public notices and implementation",
+    Capability.APPROVE_MATTERS: "Approve major matters (superior approval)",
+    Capability.MANAGE_DELIBERATION: "Maintain procedures and bodies",
+    Capability.EDIT_DISCLOSURES: "Draft disclosures",
+    Capability.PUBLISH_DISCLOSURES: "Publish disclosures and corrections",
+    Capability.MANAGE_DISCLOSURES: "Maintain the disclosure calendar",
 }
 
 YES, NO = "✓", "—"

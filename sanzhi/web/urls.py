@@ -56,3 +56,18 @@ urlpatterns = [
 from sanzhi.web import urls_points, urls_points_resident  # noqa: E402
 
 urlpatterns += urls_points.urlpatterns + urls_points_resident.urlpatterns
+
+# 议事协商 and 三务公开: console pages, resident pages, the public board and the publication chain.
+from sanzhi.web import (  # noqa: E402
+    urls_deliberation,
+    urls_deliberation_resident,
+    urls_disclosure,
+    urls_disclosure_public,
+)
+
+urlpatterns += (
+    urls_deliberation.urlpatterns
+    + urls_deliberation_resident.urlpatterns
+    + urls_disclosure.urlpatterns
+    + urls_disclosure_public.urlpatterns
+)

@@ -5,44 +5,17 @@ from typing import Any
 
 from django.db import migrations
 
-TABLES = ("points_board", "points_stockmovement")
+from sanzhi.core.append_only import arm, disarm
 
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION sanzhi_append_only() RETURNS trigger AS $$
-BEGIN
-  IF TG_OP = 'DELETE' AND current_setting('sanzhi.ledger_wipe', true) = 'on' THEN
-    RETURN OLD;
-  END IF;
-  RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only';
-END $$ LANGUAGE plpgsql;
-"""
+TABLES = ("points_board", "points_stockmovement")
 
 
 def up(apps: Any, schema_editor: Any) -> None:
-    postgres = schema_editor.connection.vendor == "postgresql"
-    if postgres:
-        schema_editor.execute(PG_FUNCTION)
-    for table in TABLES:
-        if postgres:
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION sanzhi_append_only()"
-            )
-        else:
-            schema_editor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_append_only BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
+    arm(schema_editor, TABLES)
 
 
 def down(apps: Any, schema_editor: Any) -> None:
-    postgres = schema_editor.connection.vendor == "postgresql"
-    for table in TABLES:
-        schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS {table}_append_only" + (f" ON {table}" if postgres else "")
-        )
-    if postgres:
-        schema_editor.execute("DROP FUNCTION IF EXISTS sanzhi_append_only()")
+    disarm(schema_editor, TABLES, drop_function=True)
 
 
 class Migration(migrations.Migration):
