@@ -48,6 +48,8 @@ def test_me_lists_roles_with_node_codes_and_capabilities(town: Town, api_as: Api
         "points.view",
         "points.record",
         "points.store",
+        "deliberation.view",
+        "deliberation.propose",
     ]
     assert body["is_superuser"] is False
 

@@ -449,7 +449,7 @@ def test_points_list_query_counts_are_constant(busy: PointsWorld, api_as: Api) -
             small, small_rows = _count(client, url.format(n=2))
             large, large_rows = _count(client, url.format(n=50))
             assert (small_rows, large_rows) == (2, 50), url
-            assert large == small, (url, small, large)
+            assert large <= small, (url, small, large)  # a full last page needs no count query
             assert large <= 9, (url, large)
     resident = api_as("resident")
     small, _rows = _count(resident, f"{P}/accounts/{h1}/entries?page_size=2")

@@ -296,4 +296,4 @@ def test_setup_list_query_counts_are_constant(pw: PointsWorld, api_as: Api) -> N
                 response = client.get(url.format(n=n))
             assert response.status_code == 200 and len(response.json()["results"]) == n, url
             counts.append(len(ctx.captured_queries))
-        assert counts[0] == counts[1] <= 7, (url, counts)
+        assert counts[1] <= counts[0] <= 7, (url, counts)  # a full last page needs no count query

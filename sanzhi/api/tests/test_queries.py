@@ -60,7 +60,7 @@ def test_list_query_counts_are_constant_and_small(crowded: Town, api_as: Api) ->
             small, small_rows = _count(client, url.format(n=2, parent=crowded.grid.code))
             large, large_rows = _count(client, url.format(n=50, parent=crowded.grid.code))
             assert (small_rows, large_rows) == (2, 14 if "nodes" in url else 50), url
-            assert large == small, url
+            assert large <= small, url  # a full last page needs no count query
             # token+user, role assignments, own-household probe, count, page, prefetches/totals, reveal log
             assert large <= 7, url
 
@@ -119,7 +119,7 @@ def test_ticket_list_query_count_is_constant(busy: TicketWorld, api_as: Api, per
         small, small_rows = _count(client, url.format(n=2, node=busy.town.grid.code))
         large, large_rows = _count(client, url.format(n=50, node=busy.town.grid.code))
         assert (small_rows, large_rows) == (2, 50), url
-        assert large == small, url
+        assert large <= small, url  # a full last page needs no count query
         # token+user, role assignments, department memberships, filter lookups, count, page
         assert large <= 7, (url, large)
 
@@ -127,7 +127,7 @@ def test_ticket_list_query_count_is_constant(busy: TicketWorld, api_as: Api, per
 def test_department_ticket_list_query_count(busy: TicketWorld, api_as: Api) -> None:
     small, _rows = _count(api_as("dept"), "/api/v1/tickets/?page_size=2")
     large, rows = _count(api_as("dept"), "/api/v1/tickets/?page_size=50")
-    assert rows == 10 and small == large <= 6
+    assert rows == 10 and large <= small <= 6
 
 
 def test_ticket_detail_query_count_does_not_grow_with_events(

@@ -76,6 +76,29 @@ def test_staff_intake_channels(world: TicketWorld, api_as: Api) -> None:
 
 
 @pytest.mark.parametrize(
+    ("persona", "extra"),
+    [
+        ("resident", {"category": "litter", "latitude": "31.5", "longitude": "107.1", "address": "东门"}),
+        ("gridworker", {"channel": "patrol", "node": "511923100201001", "reporter_name": "路人"}),
+        ("secretary", {"channel": "hotline", "node": "511923100201", "reporter_phone": "13800001234"}),
+        ("rep", {"channel": "representative", "household": "h1"}),
+    ],
+)
+def test_create_answer_equals_a_fresh_read(
+    world: TicketWorld, api_as: Api, persona: str, extra: dict[str, Any]
+) -> None:
+    """The create response is built from the service's ticket, not read back: it must say exactly
+    what a GET of the new ticket says."""
+    if extra.get("household") == "h1":
+        extra = {**extra, "household": world.town.households["h1"].pk}
+    client = api_as(persona)
+    created = client.post("/api/v1/tickets/", {"text": "路灯不亮\n已经三天", **extra}, format="json")
+    assert created.status_code == 201, created.content
+    fresh = client.get(f"/api/v1/tickets/{created.json()['id']}").json()
+    assert created.json() == fresh
+
+
+@pytest.mark.parametrize(
     ("persona", "body", "status", "code"),
     [
         ("resident", {"text": ""}, 400, "invalid"),
