@@ -162,6 +162,8 @@ class Disclosure(TimeStamped):
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
+    # Why a correction was made; published with it, so the public sees the reason.
+    correction_reason = models.CharField(_("更正原因"), max_length=200, blank=True)
     publication = models.OneToOneField(
         Publication, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosure"
     )
@@ -175,10 +177,11 @@ class Disclosure(TimeStamped):
         verbose_name_plural = _("公开内容")
         ordering = ["-period_end", "-id"]
         constraints = [
-            # One original disclosure per plan and period; corrections share the period.
+            # One original disclosure per plan and period; corrections share the period, and a
+            # per-matter plan (no period) has as many as there are matters.
             models.UniqueConstraint(
                 fields=["plan", "period"],
-                condition=Q(corrects__isnull=True, plan__isnull=False),
+                condition=Q(corrects__isnull=True, plan__isnull=False) & ~Q(period=""),
                 name="disclosure_plan_period_unique",
             ),
         ]

@@ -1,5 +1,6 @@
 """``sanzhi worker``: the background task runner (django-tasks' database backend, no broker), and the
-escalation clock: a thread runs the tick every SANZHI_TICK_SECONDS (default 60) while tasks run.
+escalation clock: a thread runs the tick every SANZHI_TICK_SECONDS (default 60) while tasks run; the
+same clock closes deliberation notices whose days are over.
 
 Several workers may run at once: the tick's claims (row lock, ``deadline_handled``, the unique
 TicketEscalation row) let each ticket climb each level once whichever worker gets there first.
@@ -7,6 +8,7 @@ TicketEscalation row) let each ticket climb each level once whichever worker get
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
@@ -15,9 +17,24 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
+from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
+from sanzhi.deliberation.notices import notices_close_due
 from sanzhi.tickets.escalation import TickReport, tick, tick_loop, tick_seconds
+
+logger = logging.getLogger(__name__)
+
+
+def _tick_all() -> TickReport:
+    """One period of the clock: escalate overdue tickets, then close the public notices whose days
+    are over and that hold no pending objection (议事公示)."""
+    report = tick()
+    try:
+        notices_close_due(now=timezone.now())
+    except Exception:
+        logger.exception("closing due notices failed; retrying next period")
+    return report
 
 
 class Command(BaseCommand):
@@ -52,7 +69,7 @@ class Command(BaseCommand):
         if options["batch"]:
             # Drain-and-exit (cron, tests): one tick first, then the queue it may have filled.
             if seconds > 0:
-                self._report(tick())
+                self._report(_tick_all())
             call_command("db_worker", **kwargs)
             return
         # Under the autoreloader (DEBUG) this process only watches files; its child runs the tick.
@@ -74,7 +91,7 @@ class Command(BaseCommand):
 
     def _tick_thread(self, stop: threading.Event, seconds: float) -> None:
         try:
-            tick_loop(stop=stop, seconds=seconds, on_report=self._report)
+            tick_loop(stop=stop, seconds=seconds, run=_tick_all, on_report=self._report)
         finally:
             connections.close_all()
 
