@@ -40,6 +40,8 @@ v1: list[URLPattern | URLResolver] = [
     path("categories/", CategoryListView.as_view(), name="category-list"),
     path("departments/", DepartmentListView.as_view(), name="department-list"),
     path("points/", include("sanzhi.api.points.urls")),
+    path("deliberation/", include("sanzhi.api.deliberation.urls")),
+    path("disclosure/", include("sanzhi.api.disclosure.urls")),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
