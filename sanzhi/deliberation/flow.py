@@ -22,6 +22,8 @@ from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import Conflict, Forbidden, ValidationFailed
 from sanzhi.deliberation import rules
 from sanzhi.deliberation.models import (
+    Approval,
+    ApprovalDecision,
     Body,
     Matter,
     MatterEvent,
@@ -29,6 +31,10 @@ from sanzhi.deliberation.models import (
     MatterStatus,
     MatterStep,
     MatterType,
+    Meeting,
+    MeetingStatus,
+    Notice,
+    NoticeStatus,
     Procedure,
     Stage,
     StepStatus,
@@ -49,7 +55,7 @@ def stage_applies(stage: Stage, matter: Matter) -> bool:
     return not stage.major_only or matter.is_major
 
 
-def _event(
+def matter_event(
     matter: Matter,
     *,
     action: str,
@@ -59,6 +65,7 @@ def _event(
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> MatterEvent:
+    """A ``MatterEvent`` row: every service of a matter's stages writes its changes through here."""
     return MatterEvent.objects.create(
         matter=matter,
         step=step,
@@ -70,10 +77,12 @@ def _event(
     )
 
 
-def _open_from(matter: Matter, stages: list[Stage], *, actor: Any, now: dt.datetime, round_: int = 1) -> None:
+def _open_from(matter: Matter, stages: list[Stage], *, actor: Any, now: dt.datetime) -> None:
     """Open the first of ``stages`` that applies (recording the ones that do not as skipped), or
-    finish the matter when none is left."""
+    finish the matter when none is left. A stage run again (the matter was sent back) is its next
+    round."""
     for stage in stages:
+        round_ = 1 + MatterStep.objects.filter(matter=matter, stage=stage).count()
         if not stage_applies(stage, matter):
             skipped = MatterStep.objects.create(
                 matter=matter,
@@ -83,20 +92,22 @@ def _open_from(matter: Matter, stages: list[Stage], *, actor: Any, now: dt.datet
                 opened_at=now,
                 closed_at=now,
             )
-            _event(
+            matter_event(
                 matter, action="stage_skipped", actor=actor, now=now, step=skipped, data={"stage": stage.code}
             )
             continue
         step = MatterStep.objects.create(matter=matter, stage=stage, round=round_, opened_at=now)
         matter.current_step = step
         matter.save(update_fields=["current_step", "updated_at"])
-        _event(matter, action="stage_opened", actor=actor, now=now, step=step, data={"stage": stage.code})
+        matter_event(
+            matter, action="stage_opened", actor=actor, now=now, step=step, data={"stage": stage.code}
+        )
         return
     matter.status = MatterStatus.DONE
     matter.current_step = None
     matter.closed_at = now
     matter.save(update_fields=["status", "current_step", "closed_at", "updated_at"])
-    _event(matter, action="done", actor=actor, now=now)
+    matter_event(matter, action="done", actor=actor, now=now)
 
 
 @transaction.atomic
@@ -151,7 +162,7 @@ def matter_propose(
     ticket_list = list(tickets)
     if ticket_list:
         matter.tickets.add(*ticket_list)
-    _event(
+    matter_event(
         matter,
         action="proposed",
         actor=actor,
@@ -201,7 +212,8 @@ def step_finish(
     step.closed_by = actor if getattr(actor, "is_authenticated", False) else None
     step.outcome = note or ""
     step.save(update_fields=["status", "closed_at", "closed_by", "outcome"])
-    _event(
+    _settle_step_work(step, now=now)
+    matter_event(
         matter,
         action=f"stage_{outcome}",
         actor=actor,
@@ -222,18 +234,29 @@ def step_finish(
         _open_from(matter, [s for s in stages if s.order > step.stage.order], actor=actor, now=now)
     elif move is Effect.BACK:
         target = _return_target(stages, step.stage)
-        round_ = 1 + MatterStep.objects.filter(matter=matter, stage=target).count()
-        _event(matter, action="sent_back", actor=actor, now=now, step=step, data={"to": target.code})
-        _open_from(
-            matter, [s for s in stages if s.order >= target.order], actor=actor, now=now, round_=round_
-        )
+        matter_event(matter, action="sent_back", actor=actor, now=now, step=step, data={"to": target.code})
+        _open_from(matter, [s for s in stages if s.order >= target.order], actor=actor, now=now)
     else:
         matter.status = MatterStatus.REJECTED if move is Effect.REJECT else MatterStatus.WITHDRAWN
         matter.current_step = None
         matter.closed_at = now
         matter.save(update_fields=["status", "current_step", "closed_at", "updated_at"])
-        _event(matter, action=str(matter.status), actor=actor, now=now, step=step)
+        matter_event(matter, action=str(matter.status), actor=actor, now=now, step=step)
     return matter
+
+
+def _settle_step_work(step: MatterStep, *, now: dt.datetime) -> None:
+    """A step that ends (above all by withdrawal) leaves no meeting called, no approval pending and no
+    notice running behind it: they would wait forever for a step that is gone."""
+    Meeting.objects.filter(step=step, status=MeetingStatus.SCHEDULED).update(
+        status=MeetingStatus.CANCELLED, updated_at=now
+    )
+    Approval.objects.filter(step=step, decision=ApprovalDecision.PENDING).update(
+        decision=ApprovalDecision.WITHDRAWN, decided_at=now
+    )
+    Notice.objects.filter(step=step, status=NoticeStatus.OPEN).update(
+        status=NoticeStatus.WITHDRAWN, updated_at=now
+    )
 
 
 def _return_target(stages: list[Stage], stage: Stage) -> Stage:

@@ -13,6 +13,8 @@ Lock order, everywhere: matter → step → meeting / notice.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -431,8 +433,11 @@ class Choice(models.TextChoices):
 
 
 class Ballot(models.Model):
-    """One vote. Open ballots name the member; secret ballots do not (``member`` null)."""
+    """One vote. Open ballots name the member; secret ballots do not (``member`` null), and their
+    random primary key keeps the order of casting (which the named events show) from linking a
+    ballot to its voter."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="ballots")
     member = models.ForeignKey(BodyMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     choice = models.CharField(max_length=8, choices=Choice.choices)
@@ -440,7 +445,7 @@ class Ballot(models.Model):
     cast_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["meeting_id", "id"]
+        ordering = ["meeting_id", "member_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "member"], condition=Q(member__isnull=False), name="ballot_once"
@@ -455,6 +460,7 @@ class ApprovalDecision(models.TextChoices):
     PENDING = "pending", _("待审批")
     APPROVED = "approved", _("同意")
     REFUSED = "refused", _("不同意")
+    WITHDRAWN = "withdrawn", _("已撤回")  # the matter ended (withdrawn) before the township answered
 
 
 class Approval(models.Model):
@@ -468,7 +474,7 @@ class Approval(models.Model):
     )
     requested_at = models.DateTimeField()
     decision = models.CharField(
-        max_length=8, choices=ApprovalDecision.choices, default=ApprovalDecision.PENDING
+        max_length=10, choices=ApprovalDecision.choices, default=ApprovalDecision.PENDING
     )
     reply = models.TextField(_("批复"), blank=True)
     decided_by = models.ForeignKey(
@@ -492,6 +498,7 @@ class NoticeStatus(models.TextChoices):
     OPEN = "open", _("公示中")
     CLOSED = "closed", _("公示结束")  # ran its days, no objection upheld: the step passed
     RETURNED = "returned", _("已退回")  # an objection was upheld: the matter went back
+    WITHDRAWN = "withdrawn", _("已撤回")  # the matter was withdrawn while the notice ran
 
 
 class Notice(TimeStamped):
@@ -505,7 +512,7 @@ class Notice(TimeStamped):
     body = models.TextField(_("公示内容"))
     starts_at = models.DateTimeField(_("公示开始"))
     ends_at = models.DateTimeField(_("公示结束"))
-    status = models.CharField(max_length=8, choices=NoticeStatus.choices, default=NoticeStatus.OPEN)
+    status = models.CharField(max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.OPEN)
     publication = models.OneToOneField(
         "disclosure.Publication", null=True, blank=True, on_delete=models.PROTECT, related_name="notice"
     )
