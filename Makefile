@@ -48,6 +48,7 @@ venv: $(STAMP)
 demo: export SANZHI_HTTPS = 0
 demo: export SANZHI_DEBUG = 0
 demo: venv
+	@bash scripts/ensure-system.sh --demo
 	$(SANZHI) init
 	$(SANZHI) demo --reset
 	@echo

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What `make test` needs from the machine, installed from Debian's packages when missing:
-# chromium and a CJK font (browser tests), gettext (message catalogs), python3-venv, and a reachable
+# chromium and a CJK font (browser tests, and the printable disclosures WeasyPrint makes, which also
+# need Pango), gettext (message catalogs), python3-venv, and a reachable
 # PostgreSQL on 127.0.0.1:5432 where user postgres may connect, with the database sanzhi_test_base.
 # Every failure says why and exits non-zero; nothing is skipped silently.
 set -euo pipefail
@@ -37,10 +38,32 @@ apt_install() {
 
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
+# --- `make demo`: only what the printable disclosures (WeasyPrint) need; never fatal --------------
+pdf_packages=(fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+if [ "${1:-}" = "--demo" ]; then
+  missing=()
+  for pkg in "${pdf_packages[@]}"; do have_pkg "$pkg" || missing+=("$pkg"); done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+  fi
+  if [ "$(id -u)" -eq 0 ] || sudo -n true >/dev/null 2>&1; then
+    apt_install "${missing[@]}"
+  else
+    say "warning: ${missing[*]} missing and no root: the demo runs, its PDF downloads answer 503"
+  fi
+  exit 0
+fi
+
 # --- packages -----------------------------------------------------------------------------------
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 have_pkg fonts-wqy-microhei || missing+=(fonts-wqy-microhei)
+# WeasyPrint (disclosure PDFs) loads Pango through cffi at import time; fontconfig finds the font.
+have_pkg libpango-1.0-0 || missing+=(libpango-1.0-0)
+have_pkg libpangoft2-1.0-0 || missing+=(libpangoft2-1.0-0)
+# Font subsetting with HarfBuzz: WeasyPrint otherwise falls back to fontTools, seconds per page with a CJK font.
+have_pkg libharfbuzz-subset0 || missing+=(libharfbuzz-subset0)
+have_pkg fontconfig || missing+=(fontconfig)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 if [ ! -x .venv/bin/python ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   missing+=(python3-venv)
@@ -96,4 +119,4 @@ if [ "$(psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -Atqc "select 1
   psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -qc "create database $TEST_DB" \
     || die "could not create database $TEST_DB"
 fi
-say "ok: chromium, fonts-wqy-microhei, gettext, PostgreSQL on $PG_HOST:$PG_PORT (database $TEST_DB)"
+say "ok: chromium, fonts-wqy-microhei, Pango, gettext, PostgreSQL on $PG_HOST:$PG_PORT (database $TEST_DB)"

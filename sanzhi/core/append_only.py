@@ -19,19 +19,22 @@ END $$ LANGUAGE plpgsql;
 """
 
 
-def arm(schema_editor: Any, tables: tuple[str, ...]) -> None:
+def arm(schema_editor: Any, tables: tuple[str, ...], *, columns: tuple[str, ...] = ()) -> None:
+    """Arm the trigger on ``tables``; with ``columns``, UPDATE is refused only when it touches one of
+    them (what a hash covers), so bookkeeping copies such as a node's path can still follow a move."""
     postgres = schema_editor.connection.vendor == "postgresql"
     if postgres:
         schema_editor.execute(PG_FUNCTION)
+    update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
     for table in tables:
         if postgres:
             schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"CREATE TRIGGER {table}_append_only BEFORE {update} OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION sanzhi_append_only()"
             )
         else:
             schema_editor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_append_only BEFORE UPDATE ON {table} "
+                f"CREATE TRIGGER IF NOT EXISTS {table}_append_only BEFORE {update} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
             )
 

@@ -184,7 +184,8 @@ def verify_items(
             )
         if item.get("prev_hash") != prev:
             return checked, ChainProblem(seq, "broken_link", "prev_hash is not the hash of the item before")
-        if "content" in item and content_hash(item["content"]) != item.get("content_hash"):
+        # The content itself must be there: a chain served without it proves nothing about it.
+        if "content" not in item or content_hash(item["content"]) != item.get("content_hash"):
             return checked, ChainProblem(
                 seq, "content_mismatch", "the content does not match its content_hash"
             )
