@@ -35,6 +35,8 @@ def console_nav(context: template.Context) -> dict[str, Any]:
         "kpis": user.has_perm(Capability.VIEW_KPIS),
         "categories": user.has_perm(Capability.MANAGE_CATEGORIES),
         "points": user.has_perm(Capability.VIEW_POINTS),
+        "deliberation": user.has_perm(Capability.VIEW_MATTERS),
+        "approvals": user.has_perm(Capability.APPROVE_MATTERS),
         "roles": sorted({str(labels.get(role, role)) for role, _p, _n in assignments_of(user)}),
     }
 
