@@ -64,7 +64,13 @@ def _doomed_models() -> list[type[models.Model]]:
                 doomed.add(model)
                 grew = True
     doomed.add(AuditEvent)
-    for label in ("sessions.Session", "accounts.LoginFailure", "django_tasks_db.DBTaskResult"):
+    # The publication chain's head (no foreign key): a wipe starts the chain again at #1.
+    for label in (
+        "sessions.Session",
+        "accounts.LoginFailure",
+        "django_tasks_db.DBTaskResult",
+        "disclosure.PublicationHead",
+    ):
         try:
             doomed.add(apps.get_model(label))
         except LookupError:
@@ -94,7 +100,8 @@ def wipe_demo() -> int:
         kept[0]._default_manager.filter(department__isnull=False).update(department=None)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The points ledger refuses DELETE unless a wipe says so (points migration 0002).
+            # The points ledger and the publication chain refuse DELETE unless a wipe says so
+            # (points migration 0002, disclosure migration 0002).
             cursor.execute("SET LOCAL sanzhi.ledger_wipe = 'on'")
         for model in _doomed_models():
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")

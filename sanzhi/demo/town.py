@@ -22,6 +22,7 @@ from sanzhi.accounts.models import User
 from sanzhi.accounts.roles import Role
 from sanzhi.accounts.services import role_assign
 from sanzhi.core.audit import audit_record
+from sanzhi.demo.deliberation import DeliberationSummary, build_deliberation
 from sanzhi.demo.guard import DEMO_COUNTY_CODE, DEMO_MARKER_ACTION, DEMO_USER_PREFIX
 from sanzhi.demo.points import PointsSummary, build_points
 from sanzhi.demo.synthetic import Synth, WriteTotals, rural_address, urban_address
@@ -80,6 +81,7 @@ class DemoSummary:
     micro_grids_out_of_bounds: int = 0
     tickets: TicketSummary = field(default_factory=TicketSummary)
     points: PointsSummary = field(default_factory=PointsSummary)
+    deliberation: DeliberationSummary = field(default_factory=DeliberationSummary)
     seconds: float = 0.0
 
 
@@ -94,7 +96,12 @@ class _Micro:
 
 
 def build_demo(
-    *, seed: int = DEMO_SEED, today: dt.date | None = None, tickets: int = DEMO_TICKETS, points: bool = True
+    *,
+    seed: int = DEMO_SEED,
+    today: dt.date | None = None,
+    tickets: int = DEMO_TICKETS,
+    points: bool = True,
+    deliberation: bool = True,
 ) -> DemoSummary:
     """Build the whole town in one transaction: a failure leaves the database as it was."""
     started = timezone.now()
@@ -131,6 +138,8 @@ def build_demo(
             summary.tickets = build_tickets(county=county, rng=random.Random(seed + 1), count=tickets)
         if points:
             summary.points = build_points(rng=random.Random(seed + 2))
+        if deliberation:
+            summary.deliberation = build_deliberation(rng=random.Random(seed + 3))
         summary.seconds = (timezone.now() - started).total_seconds()
         # The marker that lets a later `sanzhi demo --reset` know this database is demo data.
         audit_record(
@@ -415,6 +424,17 @@ def format_summary(summary: DemoSummary) -> str:
         ("  待审核 awaiting review", summary.points.pending),
         ("  兑换 redemptions", sum(summary.points.redemptions.values())),
         ("  红黑榜 lists published", summary.points.boards),
+        ("议事规程 procedures", summary.deliberation.procedures),
+        ("  议事主体 bodies", summary.deliberation.bodies),
+        ("  议题 matters", sum(summary.deliberation.matters.values())),
+        ("  会议 meetings", summary.deliberation.meetings),
+        ("  公示 notices", summary.deliberation.notices),
+        ("  异议 objections", summary.deliberation.objections),
+        ("  村民说事 sayings", summary.deliberation.sayings),
+        ("三务公开 disclosures published", summary.deliberation.disclosures),
+        ("  更正 corrections", summary.deliberation.corrections),
+        ("  逾期未公开 overdue", summary.deliberation.overdue),
+        ("公开链 chain items", summary.deliberation.chain),
     ]
     # Counts first: CJK labels are double width and would not line up in a terminal.
     return "\n".join(f"  {v:>7}  {k}" for k, v in rows)
