@@ -159,6 +159,9 @@ def matter_propose(
         proposer_body=proposer_body,
         proposed_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    # created_at is the proposal's time (lists sort by it), also when a caller tells an earlier story.
+    Matter.objects.filter(pk=matter.pk).update(created_at=now, updated_at=now)
+    matter.created_at = matter.updated_at = now
     ticket_list = list(tickets)
     if ticket_list:
         matter.tickets.add(*ticket_list)
