@@ -22,6 +22,8 @@ SANZHI_COMMANDS = [
     ("categories", "诉求分类：列出、导入、导出 / ticket categories: list, `import FILE`, `export OUT.xlsx`"),
     ("train-router", "训练智能分派模型（--report 输出准确率）/ train category & department suggestions"),
     ("kpis", "诉求考核指标汇总：--verify 核对 / --rebuild 重建 / ticket KPI rollups: verify or rebuild"),
+    ("deliberation", "议事协商：规程模板、采用、议题 / deliberation: templates, adopt, procedures, matters"),
+    ("disclosure", "三务公开：目录、日历、明细、发布 / disclosure: `plans`, `calendar`, `lines`, `publish`"),
     ("verify", "校验公开发布链（--url 校验任一网站）/ verify the chain: `verify publications [--url URL]`"),
     ("check", "检查配置（生产环境用 --deploy）/ system checks (`check --deploy` for production)"),
 ]

@@ -32,7 +32,8 @@ def procedure_adopt(
 ) -> Procedure:
     """采用议事规程: the template's stages become this community's procedure, all or nothing."""
     spec = template_get(template)
-    if not rules.can_manage(actor, node):
+    # actor None: the installation's operator at the command line.
+    if actor is not None and not rules.can_manage(actor, node):
         raise Forbidden(_("无权维护此地的议事规程"), code="forbidden")
     code = (code or spec.key).strip()
     if Procedure.objects.filter(node=node, code=code).exists():

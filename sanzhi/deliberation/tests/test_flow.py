@@ -54,7 +54,9 @@ def test_withdrawing_stops_the_running_notice_which_stays_published(world: Delib
     secretary = world.town.users["secretary"]
     matter = propose(world, now=at(2026, 9, 1, 9))
     step = walk_to(matter, "jueyi_gongkai", actor=secretary, now=at(2026, 9, 1, 10))
-    notice = notice_open(actor=secretary, step=step, title="决议公示", body="修建广场", now=at(2026, 9, 1, 11))
+    notice = notice_open(
+        actor=secretary, step=step, title="决议公示", body="修建广场", now=at(2026, 9, 1, 11)
+    )
     flow.matter_withdraw(actor=secretary, matter=matter, reason="撤回", now=at(2026, 9, 2, 9))
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.WITHDRAWN

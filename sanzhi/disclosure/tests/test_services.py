@@ -601,7 +601,9 @@ def test_a_per_matter_plan_holds_one_disclosure_per_matter(town: Town) -> None:
     plan = finance_plan(town, frequency=Frequency.PER_MATTER)
     secretary = town.users["secretary"]
     first = disclosure_draft(actor=secretary, node=town.village, area=Area.FINANCE, plan=plan, title="修路款")
-    second = disclosure_draft(actor=secretary, node=town.village, area=Area.FINANCE, plan=plan, title="路灯款")
+    second = disclosure_draft(
+        actor=secretary, node=town.village, area=Area.FINANCE, plan=plan, title="路灯款"
+    )
     assert first.plan == second.plan == plan and first.period == second.period == ""
     assert first.due_date is None
 
@@ -611,9 +613,10 @@ def test_a_correction_publishes_its_reason(town: Town) -> None:
     draft = finance_draft(town, finance_plan(town))
     add_lines(town, draft)
     published = disclosure_publish(actor=secretary, disclosure=draft)
+    assert published.publication is not None
     assert "correction_reason" not in published.publication.content
     correction = disclosure_correct(actor=secretary, disclosure=published, reason="凭证号录错")
     fixed = disclosure_publish(actor=secretary, disclosure=correction)
-    assert fixed.correction_reason == "凭证号录错"
+    assert fixed.correction_reason == "凭证号录错" and fixed.publication is not None
     assert fixed.publication.content["correction_reason"] == "凭证号录错"
     assert fixed.publication.corrects_id == published.publication.seq
