@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from sanzhi.disclosure.finance_io import AmountError, format_yuan, parse_yuan
 from sanzhi.disclosure.models import Area, DisclosurePlan, FinanceDirection, FinanceLine, Frequency
@@ -35,16 +35,16 @@ def _bootstrap(form: forms.Form) -> None:
 class PlanForm(forms.Form):
     """One item of the 公开目录. The area is chosen once (it names the plan with its title)."""
 
-    area = forms.ChoiceField(label=_lazy("公开类别"), choices=Area.choices)
-    title = forms.CharField(label=_lazy("公开事项"), max_length=100)
-    frequency = forms.ChoiceField(label=_lazy("公开频次"), choices=Frequency.choices)
+    area = forms.ChoiceField(label=gettext_lazy("公开类别"), choices=Area.choices)
+    title = forms.CharField(label=gettext_lazy("公开事项"), max_length=100)
+    frequency = forms.ChoiceField(label=gettext_lazy("公开频次"), choices=Frequency.choices)
     due_days = forms.IntegerField(
-        label=_lazy("期限（天）"), help_text=_lazy("所属期结束后多少天内公开"), initial=10
+        label=gettext_lazy("期限（天）"), help_text=gettext_lazy("所属期结束后多少天内公开"), initial=10
     )
     description = forms.CharField(
-        label=_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    order = forms.IntegerField(label=_lazy("排序"), required=False, initial=0, min_value=0)
+    order = forms.IntegerField(label=gettext_lazy("排序"), required=False, initial=0, min_value=0)
 
     def __init__(self, *args: Any, plan: DisclosurePlan | None = None, **kwargs: Any) -> None:
         if plan is not None and not _bound(args, kwargs):
@@ -65,18 +65,25 @@ class PlanForm(forms.Form):
 class DraftForm(forms.Form):
     """起草: a plan's period (from the calendar) or a free-standing disclosure of an area."""
 
-    plan = forms.TypedChoiceField(label=_lazy("公开事项"), coerce=int, required=False, empty_value=None)
-    area = forms.ChoiceField(label=_lazy("公开类别"), choices=Area.choices, required=False)
+    plan = forms.TypedChoiceField(
+        label=gettext_lazy("公开事项"), coerce=int, required=False, empty_value=None
+    )
+    area = forms.ChoiceField(label=gettext_lazy("公开类别"), choices=Area.choices, required=False)
     title = forms.CharField(
-        label=_lazy("标题"), max_length=200, required=False, help_text=_lazy("留空则使用公开事项的名称")
+        label=gettext_lazy("标题"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("留空则使用公开事项的名称"),
     )
     period = forms.CharField(
-        label=_lazy("所属期"),
+        label=gettext_lazy("所属期"),
         max_length=20,
         required=False,
-        help_text=_lazy("月份如 2026-10，季度如 2026Q4；逐项公开可不填"),
+        help_text=gettext_lazy("月份如 2026-10，季度如 2026Q4；逐项公开可不填"),
     )
-    body = forms.CharField(label=_lazy("正文"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(
+        label=gettext_lazy("正文"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
 
     def __init__(self, *args: Any, plans: list[DisclosurePlan], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -95,8 +102,10 @@ class DraftForm(forms.Form):
 
 
 class DraftEditForm(forms.Form):
-    title = forms.CharField(label=_lazy("标题"), max_length=200)
-    body = forms.CharField(label=_lazy("正文"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
+    body = forms.CharField(
+        label=gettext_lazy("正文"), required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,17 +115,19 @@ class DraftEditForm(forms.Form):
 class LineForm(forms.Form):
     """一条收支: the amount typed in yuan ("1,234.50"), kept in fen."""
 
-    direction = forms.ChoiceField(label=_lazy("收支"), choices=FinanceDirection.choices)
+    direction = forms.ChoiceField(label=gettext_lazy("收支"), choices=FinanceDirection.choices)
     date = forms.DateField(
-        label=_lazy("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        label=gettext_lazy("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    item = forms.CharField(label=_lazy("摘要"), max_length=200)
-    counterparty = forms.CharField(label=_lazy("对方单位/个人"), max_length=100, required=False)
-    voucher_no = forms.CharField(label=_lazy("凭证号"), max_length=40, required=False)
+    item = forms.CharField(label=gettext_lazy("摘要"), max_length=200)
+    counterparty = forms.CharField(label=gettext_lazy("对方单位/个人"), max_length=100, required=False)
+    voucher_no = forms.CharField(label=gettext_lazy("凭证号"), max_length=40, required=False)
     amount = forms.CharField(
-        label=_lazy("金额（元）"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+        label=gettext_lazy("金额（元）"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    note = forms.CharField(label=_lazy("备注"), max_length=200, required=False)
+    note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
 
     def __init__(self, *args: Any, line: FinanceLine | None = None, **kwargs: Any) -> None:
         if line is not None and not _bound(args, kwargs):
@@ -157,8 +168,8 @@ class LineForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_lazy("收支明细文件（.xlsx 或 .csv）"))
-    replace = forms.BooleanField(label=_lazy("替换现有明细（否则追加在后）"), required=False)
+    file = forms.FileField(label=gettext_lazy("收支明细文件（.xlsx 或 .csv）"))
+    replace = forms.BooleanField(label=gettext_lazy("替换现有明细（否则追加在后）"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -178,10 +189,10 @@ class ImportForm(forms.Form):
 
 class CorrectForm(forms.Form):
     reason = forms.CharField(
-        label=_lazy("更正原因"),
+        label=gettext_lazy("更正原因"),
         max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": _lazy("例如：第 3 笔支出金额录入有误")}),
-        error_messages={"required": _lazy("请填写更正原因")},
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("例如：第 3 笔支出金额录入有误")}),
+        error_messages={"required": gettext_lazy("请填写更正原因")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
