@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from sanzhi.api.services import api_token_issue
+from sanzhi.api.tests.schema_kit import in_process_wsgi  # noqa: F401 (a fixture of every schemathesis run)
 from sanzhi.core.testing import Town
 from sanzhi.tickets.testing import TicketWorld, build_ticket_world
 

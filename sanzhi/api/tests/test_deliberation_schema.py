@@ -7,33 +7,21 @@ document (status, content type, body), never a server error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 import time_machine
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from sanzhi.api.services import api_token_issue
 from sanzhi.api.tests.deliberation_kit import T, build_scene
+from sanzhi.api.tests.schema_kit import CHECKS, PROXY_HTTPS
 from sanzhi.core.testing import Town
 from sanzhi.deliberation.models import BodyMember, MatterStep
 from sanzhi.deliberation.testing import build_deliberation_world
 
 pytestmark = pytest.mark.django_db
 
-PROXY_HTTPS = {"X-Forwarded-Proto": "https"}
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 PREFIX = "/api/v1/deliberation/"
 DELIBERATION_OPERATIONS = {
     f"{method} {PREFIX}{path}"
@@ -83,18 +71,6 @@ DELIBERATION_OPERATIONS = {
         ("POST", "sayings/{id}/accept"),
     )
 }
-
-
-@pytest.fixture
-def in_process_wsgi() -> Iterator[object]:
-    """The Django app called in-process inside the test transaction (as in test_schema)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def _real_ids(town: Town) -> dict[str, list[int]]:

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from pytest_django import Settings
 from rest_framework.test import APIClient
-from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from sanzhi.api.services import api_token_issue
+from sanzhi.api.tests.schema_kit import CHECKS, PROXY_HTTPS
 from sanzhi.api.tests.test_deliberation_schema import DELIBERATION_OPERATIONS
 from sanzhi.api.tests.test_disclosure_schema import DISCLOSURE_OPERATIONS
 from sanzhi.api.ticket_rows import PERSON_ACTIONS
@@ -38,8 +28,6 @@ from sanzhi.tickets.models import Channel
 from sanzhi.tickets.services import ticket_dispatch, ticket_register
 from sanzhi.tickets.testing import TicketWorld
 
-PROXY_HTTPS = {"X-Forwarded-Proto": "https"}
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXPECTED_OPERATIONS = {
     "POST /api/v1/auth/token",
     "DELETE /api/v1/auth/token",
@@ -143,22 +131,6 @@ def test_docs_work_offline(anon: APIClient, url: str, settings: Settings) -> Non
         "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js",
     ):
         assert finders.find(asset), asset
-
-
-@pytest.fixture
-def in_process_wsgi() -> Iterator[object]:
-    """The Django app called in-process inside the test transaction.
-
-    Django closes "obsolete" connections at request boundaries, which inside the test's atomic block
-    would drop it; the test client disconnects that hook the same way.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def _tickets(world: TicketWorld) -> list[int]:
