@@ -102,13 +102,19 @@ KEY_LABELS: dict[str, Any] = {
     "progress": _("进度"),
     "status": _("状态"),
     "done_at": _("完成时间"),
+    "scheme": _("积分方案"),
+    "list": _("榜单"),
+    "revision": _("版次"),
+    "appeal_until": _("异议截止"),
 }
 # Inside a nested object "body" is who met (机构), not a text; ids and codes are for machines.
 _NESTED_LABELS: dict[str, Any] = {**KEY_LABELS, "body": _("机构")}
 _NESTED_SKIP = {"id", "code"}
 _ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
 _TEXT_KEYS = ("body", "text")
-_SKIP_KEYS = {"title", "lines", "totals", *_TEXT_KEYS}
+_SKIP_KEYS = {"title", "lines", "totals", "rows", *_TEXT_KEYS}
+# 红黑榜 (points boards): which list a board is.
+_LIST_LABELS: dict[str, Any] = {"red": _("红榜"), "black": _("黑榜")}
 
 
 def yuan(fen: int) -> str:
@@ -131,6 +137,16 @@ class FinanceRow:
 
 
 @dataclass
+class RankRow:
+    """One line of a published 红黑榜: its place, who (already masked when published), points, why."""
+
+    rank: str
+    name: str
+    points: str
+    reason: str
+
+
+@dataclass
 class Presented:
     """One item's content made ready for a page, a kiosk slide or the PDF."""
 
@@ -143,6 +159,7 @@ class Presented:
     income: str = ""
     expense: str = ""
     balance: str = ""
+    ranking: list[RankRow] = field(default_factory=list)
 
     @property
     def is_finance(self) -> bool:
@@ -233,9 +250,23 @@ def present(content: Any) -> Presented:
     if isinstance(lines, list) and lines:
         out.lines, income, expense = _finance_rows(lines)
         out.income, out.expense, out.balance = yuan(income), yuan(expense), yuan(income - expense)
+    rows = content.get("rows")
+    if isinstance(rows, list):
+        out.ranking = [
+            RankRow(
+                rank=_scalar(row.get("rank")),
+                name=_scalar(row.get("name")),
+                points=_scalar(row.get("points")),
+                reason=_scalar(row.get("reason")),
+            )
+            for row in rows
+            if isinstance(row, dict)
+        ]
     for key, value in content.items():
         if key in _SKIP_KEYS or key in {"area", "period"} or value in (None, "", [], {}):
             continue
+        if key == "list" and isinstance(value, str):
+            value = str(_LIST_LABELS.get(value, value))
         out.details.append((str(KEY_LABELS.get(key, key)), _amount(key, value)))
     return out
 

@@ -25,6 +25,8 @@ from sanzhi.accounts.roles import Capability
 from sanzhi.accounts.scoping import scope_for
 from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sanzhi.core.fields import subtree_q
+from sanzhi.disclosure import chain
+from sanzhi.disclosure.models import Publication, PublicationKind
 from sanzhi.grids.models import Node
 from sanzhi.points import rules
 from sanzhi.points.models import (
@@ -221,7 +223,7 @@ def _snapshot(
     ).hexdigest()
     try:
         with transaction.atomic():
-            return Board.objects.create(
+            board = Board.objects.create(
                 scheme=scheme,
                 node=node,
                 node_path=node.path,
@@ -239,6 +241,34 @@ def _snapshot(
         raise Conflict(
             _("该周期的{kind}已发布").format(kind=BoardKind(kind).label), code="points_board_published"
         ) from None
+    _publish_on_chain(board, actor=actor)
+    return board
+
+
+def _publish_on_chain(board: Board, *, actor: Any) -> None:
+    """红黑榜 go on the public publication chain with the disclosures and resolutions; a revision
+    corrects the item of the revision it supersedes (when that one was published on the chain)."""
+    corrected = None
+    if board.supersedes_id is not None:
+        corrected = Publication.objects.filter(ref=f"points.board:{board.supersedes_id}").first()
+    label = str(BoardKind(board.kind).label)
+    chain.append(
+        kind=PublicationKind.BOARD,
+        node=board.node,
+        title=f"{board.scheme.name} {board.period} {label}",
+        ref=f"points.board:{board.pk}",
+        content={
+            "scheme": board.scheme.name,
+            "period": board.period,
+            "list": board.kind,
+            "revision": board.revision,
+            "rows": board.rows,
+            "appeal_until": chain.timestamp(board.appeal_until),
+        },
+        actor=actor,
+        corrects=corrected,
+        now=board.published_at,
+    )
 
 
 def _check_publisher(actor: Any, scheme: Scheme, node: Node) -> None:

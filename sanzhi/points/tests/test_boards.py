@@ -296,3 +296,35 @@ def test_public_reads(pw: PointsWorld, boards: tuple[Board, Board]) -> None:
     assert boards_public(pw.town.village, period="2026-09") == []
     with pytest.raises(NotFound):
         board_get_public(999999)
+
+
+def test_published_lists_go_on_the_public_chain(pw: PointsWorld, boards: tuple[Board, Board]) -> None:
+    """红黑榜 are publications like the disclosures: on the chain, a revision correcting its item."""
+    from sanzhi.disclosure import chain
+    from sanzhi.disclosure.models import Publication, PublicationKind
+
+    red, black = boards
+    items = {p.ref: p for p in Publication.objects.filter(kind=PublicationKind.BOARD)}
+    assert set(items) == {f"points.board:{red.pk}", f"points.board:{black.pk}"}
+    first = items[f"points.board:{red.pk}"]
+    assert first.content["rows"] == red.rows and first.node_path == red.node_path
+    second = board_correct(actor=pw.town.secretary, board=red, now=at(2026, 11, 3))
+    fixed = Publication.objects.get(ref=f"points.board:{second.pk}")
+    assert fixed.corrects_id == first.seq
+    assert chain.verify_stored() == (3, None)
+
+
+def test_a_published_list_reads_as_a_ranking_on_the_public_board(
+    pw: PointsWorld, boards: tuple[Board, Board]
+) -> None:
+    from django.test import Client
+
+    from sanzhi.disclosure.models import Publication
+
+    red = boards[0]
+    item = Publication.objects.get(ref=f"points.board:{red.pk}")
+    page = Client(HTTP_X_FORWARDED_PROTO="https").get(f"/public/disclosure/{item.node_code}/{item.seq}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('data-testid="ranking-row"') == len(red.rows) > 0
+    assert "红榜" in html and red.rows[0]["name"] in html
