@@ -11,15 +11,17 @@ stage's work is done; nothing else writes ``Matter.status`` or closes a step.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanzhi.core.audit import audit_record
 from sanzhi.core.errors import Conflict, Forbidden, ValidationFailed
+from sanzhi.deliberation import attachments as matter_files
 from sanzhi.deliberation import rules
 from sanzhi.deliberation.models import (
     Approval,
@@ -124,9 +126,11 @@ def matter_propose(
     source: str = MatterSource.BODY,
     proposer_body: Body | None = None,
     tickets: Iterable[Any] = (),
+    attachments: Sequence[UploadedFile] = (),
     now: dt.datetime | None = None,
 ) -> Matter:
-    """提: put a matter forward under a procedure that covers ``node``; its first stage opens."""
+    """提: put a matter forward under a procedure that covers ``node``; its first stage opens. The
+    ``attachments`` are checked before anything is written and stored once the matter exists."""
     if not rules.can_propose(actor, node):
         raise Forbidden(_("无权在此提出议题"), code="forbidden")
     title = (title or "").strip()
@@ -145,6 +149,7 @@ def matter_propose(
     stages = list(procedure.stages.order_by("order"))
     if not stages:
         raise ValidationFailed(_("该议事规程没有环节"), code="procedure_empty")
+    files = matter_files.check_matter_files(attachments)
     now = now or timezone.now()
     matter = Matter.objects.create(
         node=node,
@@ -180,6 +185,8 @@ def matter_propose(
         data={"title": title, "procedure": procedure.code, "major": matter.is_major},
     )
     _open_from(matter, stages, actor=actor, now=now)
+    if files:
+        matter_files.save_matter_files(matter, files, actor=actor, now=now)
     return matter
 
 

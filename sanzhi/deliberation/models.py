@@ -254,6 +254,9 @@ class MatterAttachment(models.Model):
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="deliberation/%Y/%m/")
     name = models.CharField(max_length=200)
+    # What the upload was checked to be (the ticket rules), and its bytes.
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

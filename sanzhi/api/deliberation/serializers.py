@@ -8,6 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from sanzhi.api.deliberation.requests import MatterProposeSerializer
 from sanzhi.api.fields import CodeLabelField
 from sanzhi.api.serializers import NodeRefSerializer
 from sanzhi.deliberation.models import (
@@ -28,6 +29,7 @@ from sanzhi.deliberation.models import (
     TaskStatus,
 )
 from sanzhi.deliberation.states import Act
+from sanzhi.tickets.inputs import ATTACHMENTS_MAX
 
 
 class DelibRefSerializer(serializers.Serializer):
@@ -250,6 +252,36 @@ class EvaluationSummarySerializer(serializers.Serializer):
     satisfaction_permille = serializers.IntegerField(help_text=_("满意率（‰）：(满意+基本满意)/全部"))
 
 
+# One attachment of a matter: the stored file's facts and where to download it.
+class MatterAttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True, help_text=_("字节数；文件已不在存储中时为 null"))
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.CharField(help_text=_("下载地址（需登录且能查看该议题）"))
+
+
+# The request of ``POST matters/{id}/attachments`` (multipart/form-data).
+class MatterAttachSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        allow_empty=False,
+        max_length=ATTACHMENTS_MAX,
+        help_text=format_lazy(_("照片或 PDF（可多个，每次最多{n}个，每个不超过 10 MB）"), n=ATTACHMENTS_MAX),
+    )
+
+
+# Proposing a matter with its documents (multipart/form-data).
+class MatterProposeWithFilesSerializer(MatterProposeSerializer):
+    attachments = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=ATTACHMENTS_MAX,
+        help_text=format_lazy(_("照片或 PDF（可多个，每次最多{n}个，每个不超过 10 MB）"), n=ATTACHMENTS_MAX),
+    )
+
+
 class MatterDetailSerializer(MatterSerializer):
     description = serializers.CharField()
     proposer_body = DelibRefSerializer(allow_null=True)
@@ -258,6 +290,7 @@ class MatterDetailSerializer(MatterSerializer):
     open_step = OpenStepSerializer(allow_null=True, help_text=_("进行中的环节及可进行的操作"))
     timeline = MatterEventSerializer(many=True)
     evaluation = EvaluationSummarySerializer()
+    attachments = MatterAttachmentSerializer(many=True, source="attachment_rows", help_text=_("议题附件"))
 
 
 # ---- meetings -------------------------------------------------------------------------------------

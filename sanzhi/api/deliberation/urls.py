@@ -24,6 +24,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "matters/<int:id>/withdraw", views.MatterWithdrawView.as_view(), name="deliberation-matter-withdraw"
     ),
     path(
+        "matters/<int:id>/attachments",
+        views.MatterAttachmentsView.as_view(),
+        name="deliberation-matter-attachments",
+    ),
+    path(
+        "matters/<int:id>/attachments/<int:aid>",
+        views.MatterAttachmentView.as_view(),
+        name="deliberation-matter-attachment",
+    ),
+    path(
         "matters/<int:id>/evaluation",
         step_views.EvaluationView.as_view(),
         name="deliberation-matter-evaluation",

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from sanzhi.api.deliberation import rows
 from sanzhi.api.deliberation.requests import (
@@ -32,7 +37,9 @@ from sanzhi.api.deliberation.requests import (
 from sanzhi.api.deliberation.serializers import (
     BodyDetailSerializer,
     BodySerializer,
+    MatterAttachSerializer,
     MatterDetailSerializer,
+    MatterProposeWithFilesSerializer,
     MatterSerializer,
     MemberSerializer,
     ProcedureDetailSerializer,
@@ -41,9 +48,17 @@ from sanzhi.api.deliberation.serializers import (
     SayingSerializer,
     SayingStaffSerializer,
 )
+from sanzhi.api.rows import check_id
 from sanzhi.api.schema import READ_ERRORS, errors
 from sanzhi.api.views.base import ScopedView
+from sanzhi.core.errors import NotFound
 from sanzhi.core.fields import subtree_q
+from sanzhi.deliberation.attachments import (
+    attachment_content_type,
+    attachment_get_for,
+    attachments_of,
+    matter_attach,
+)
 from sanzhi.deliberation.bodies import body_create, body_member_add, body_member_remove
 from sanzhi.deliberation.flow import matter_propose, matter_withdraw
 from sanzhi.deliberation.procedures import procedure_adopt
@@ -56,6 +71,7 @@ from sanzhi.deliberation.selectors import (
     sayings_mine,
 )
 from sanzhi.deliberation.templates_data import TEMPLATES
+from sanzhi.tickets.inputs import ATTACHMENT_TYPES
 
 TAGS = ["deliberation"]
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 415)
@@ -70,11 +86,27 @@ BODY_ID = id_parameter(gettext_lazy("议事主体 id"))
 MEMBER_ID = id_parameter(gettext_lazy("成员 id"))
 MATTER_ID = id_parameter(gettext_lazy("议题 id"))
 SAYING_ID = id_parameter(gettext_lazy("说事 id"))
+ATTACHMENT_ID = OpenApiParameter("aid", int, OpenApiParameter.PATH, description=gettext_lazy("附件 id"))
+ATTACHMENT_NOT_FOUND = gettext_lazy("附件不存在")
 
 
 def matter_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -> Response:
-    """The matter as the caller sees it after a change (its steps, timeline and open actions)."""
-    return Response(MatterDetailSerializer(rows.matter_detail(request.user, pk)).data, status=code)
+    """The matter as the caller sees it after a change (its steps, timeline, open actions, files)."""
+    matter = rows.matter_detail(request.user, pk)
+    matter.attachment_rows = [  # type: ignore[attr-defined]
+        {
+            "id": info.id,
+            "name": info.name,
+            "content_type": info.content_type,
+            "size": info.size,
+            "uploaded_at": info.attachment.uploaded_at,
+            "url": request.build_absolute_uri(
+                reverse("api:deliberation-matter-attachment", kwargs={"id": matter.pk, "aid": info.id})
+            ),
+        }
+        for info in attachments_of(matter)
+    ]
+    return Response(MatterDetailSerializer(matter).data, status=code)
 
 
 # ---- procedures -----------------------------------------------------------------------------------
@@ -293,6 +325,7 @@ class MemberRemoveView(ScopedView):
 
 class MatterListView(ScopedView):
     serializer_class = MatterSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="deliberation_matters_list",
@@ -318,13 +351,17 @@ class MatterListView(ScopedView):
         summary=gettext_lazy("提出议题（按议事规程进入第一个环节）"),
         description=gettext_lazy(
             "金额达到规程标准、属于规定类型或声明为重大事项的，为重大事项，表决前须经乡镇(街道)审批。"
+            "附件（照片或 PDF）用 multipart/form-data 的 attachments 一并上传。"
         ),
-        request=MatterProposeSerializer,
+        request={
+            "application/json": MatterProposeSerializer,
+            "multipart/form-data": MatterProposeWithFilesSerializer,
+        },
         responses={201: MatterDetailSerializer, **WRITE_ERRORS},
         tags=TAGS,
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = MatterProposeSerializer(data=request.data)
+        body = MatterProposeWithFilesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         user = request.user
@@ -341,6 +378,7 @@ class MatterListView(ScopedView):
             amount_fen=data.get("amount_fen"),
             declared_major=data["declared_major"],
             proposer_body=rows.body_of(user, proposer) if proposer is not None else None,
+            attachments=data.get("attachments") or [],
         )
         return matter_response(request, matter.pk, status.HTTP_201_CREATED)
 
@@ -376,6 +414,69 @@ class MatterWithdrawView(ScopedView):
         body.is_valid(raise_exception=True)
         matter_withdraw(actor=request.user, matter=matter, reason=body.validated_data["reason"])
         return matter_response(request, matter.pk)
+
+
+class MatterAttachmentsView(ScopedView):
+    serializer_class = MatterDetailSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="deliberation_matters_attachments_create",
+        summary=gettext_lazy("为议题上传附件（照片或 PDF）"),
+        description=gettext_lazy(
+            "提议人，或在该地能提出议题、组织议事的工作人员，在议题结束前上传；"
+            "格式、大小、数量不符时 400（attachment_type、attachment_too_large、too_many_attachments），"
+            "不写入任何文件；议题已结束时 409 matter_closed。"
+        ),
+        parameters=[MATTER_ID],
+        request={"multipart/form-data": MatterAttachSerializer},
+        responses={201: MatterDetailSerializer, **WRITE_ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
+        matter = rows.matter_of(request.user, id)
+        body = MatterAttachSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        matter_attach(actor=request.user, matter=matter, files=body.validated_data["files"])
+        return matter_response(request, matter.pk, status.HTTP_201_CREATED)
+
+
+ATTACHMENT_MEDIA = sorted(ATTACHMENT_TYPES | {"application/octet-stream"})
+
+
+class MatterAttachmentView(APIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The file is not rendered: an ``Accept: image/*`` must not turn a download into a 406.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="deliberation_matters_attachment_retrieve",
+        summary=gettext_lazy("下载议题附件"),
+        parameters=[MATTER_ID, ATTACHMENT_ID],
+        responses={
+            **{(200, media): OpenApiResponse(OpenApiTypes.BINARY) for media in ATTACHMENT_MEDIA},
+            **errors(*READ_ERRORS),
+        },
+        tags=TAGS,
+    )
+    def get(self, request: Request, id: int, aid: int, *args: Any, **kwargs: Any) -> FileResponse:
+        message = str(ATTACHMENT_NOT_FOUND)
+        attachment = attachment_get_for(
+            user=request.user, matter_pk=check_id(id, message), pk=check_id(aid, message)
+        )
+        try:
+            handle = attachment.file.open("rb")
+        except OSError:
+            raise NotFound(message, code="attachment_not_found") from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.name or f"attachment-{attachment.pk}",
+            content_type=attachment_content_type(attachment),
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 # ---- 村民说事 ---------------------------------------------------------------------------------------

@@ -7,10 +7,13 @@ document (status, content type, body), never a server error.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import schemathesis
 import time_machine
 from hypothesis import HealthCheck, Phase, given, settings
+from pytest_django import Settings
 from schemathesis.core.result import Ok
 
 from sanzhi.api.services import api_token_issue
@@ -39,6 +42,8 @@ DELIBERATION_OPERATIONS = {
         ("POST", "matters/"),
         ("GET", "matters/{id}"),
         ("POST", "matters/{id}/withdraw"),
+        ("POST", "matters/{id}/attachments"),
+        ("GET", "matters/{id}/attachments/{aid}"),
         ("GET", "matters/{id}/evaluation"),
         ("POST", "matters/{id}/evaluation"),
         ("POST", "steps/{id}/accept"),
@@ -71,6 +76,12 @@ DELIBERATION_OPERATIONS = {
         ("POST", "sayings/{id}/accept"),
     )
 }
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Settings, tmp_path: Path) -> None:
+    # Generated uploads to real matters are stored: in the test's own folder, not var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def _real_ids(town: Town) -> dict[str, list[int]]:

@@ -71,6 +71,13 @@ from sanzhi.web.forms_deliberation import (
     WithdrawForm,
 )
 from sanzhi.web.views.common import console_view, is_htmx, paginate, require
+from sanzhi.web.views.deliberation_attachments import (
+    AttachForm,
+    attach_action,
+    attach_form_for,
+    attachment_rows,
+    file_error,
+)
 from sanzhi.web.views.deliberation_support import (
     form_error,
     is_delib_staff,
@@ -115,6 +122,7 @@ def event_label(action: str) -> str:
         "task_added": _("安排任务"),
         "task_progress": _("填报进度"),
         "evaluated": _("群众评价"),
+        "attached": _("上传附件"),
     }.get(action, action)
 
 
@@ -189,9 +197,10 @@ def matter_new(request: HttpRequest) -> HttpResponse:
     require(bool(procedures))
     bodies = list(body_list_for(user=user).filter(active=True).order_by("node_path", "kind"))
     form = MatterForm(request.POST or None, procedures=procedures, bodies=bodies)
+    files_form = AttachForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and files_form.is_valid():
             data = form.cleaned_data
             procedure = next(p for p in procedures if p.pk == data["procedure"])
             body = next((b for b in bodies if b.pk == data["proposer_body"]), None)
@@ -215,14 +224,16 @@ def matter_new(request: HttpRequest) -> HttpResponse:
                         declared_major=data["declared_major"],
                         proposer_body=body,
                         tickets=tickets,
+                        attachments=files_form.cleaned_data["attachments"],
                     )
                 except DomainError as exc:
-                    form_error(form, exc)
+                    if not file_error(files_form, "attachments", exc):
+                        form_error(form, exc)
                 else:
                     messages.success(request, _("已提出议题“{title}”").format(title=matter.title))
                     return redirect("web:delib_matter", pk=matter.pk)
         status = 422
-    context = {"form": form, "active": "deliberation", "tab": "matters"}
+    context = {"form": form, "files_form": files_form, "active": "deliberation", "tab": "matters"}
     return render_page(request, "web/deliberation/matter_new.html", context, status=status)
 
 
@@ -354,6 +365,8 @@ def matter_context(request: HttpRequest, matter: Matter, bound: dict[str, forms.
             Meeting.objects.filter(step__matter=matter).select_related("body", "step__stage").order_by("id")
         ),
         "tickets": list(matter.tickets.all()),
+        "attachments": attachment_rows(matter),
+        "attach": attach_form_for(user, matter, bound),
         "withdraw": withdraw,
         "active": "deliberation",
         "tab": "matters",
@@ -554,6 +567,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Matter], tuple[forms.Form, Callable[[]
     "task_progress": _task_progress,
     "implementation_finish": _implementation_finish,
     "evaluation_close": _evaluation_close,
+    "attach": attach_action,
 }
 
 
