@@ -312,19 +312,3 @@ def test_published_lists_go_on_the_public_chain(pw: PointsWorld, boards: tuple[B
     fixed = Publication.objects.get(ref=f"points.board:{second.pk}")
     assert fixed.corrects_id == first.seq
     assert chain.verify_stored() == (3, None)
-
-
-def test_a_published_list_reads_as_a_ranking_on_the_public_board(
-    pw: PointsWorld, boards: tuple[Board, Board]
-) -> None:
-    from django.test import Client
-
-    from sanzhi.disclosure.models import Publication
-
-    red = boards[0]
-    item = Publication.objects.get(ref=f"points.board:{red.pk}")
-    page = Client(HTTP_X_FORWARDED_PROTO="https").get(f"/public/disclosure/{item.node_code}/{item.seq}/")
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert html.count('data-testid="ranking-row"') == len(red.rows) > 0
-    assert "红榜" in html and red.rows[0]["name"] in html
