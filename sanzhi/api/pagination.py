@@ -33,11 +33,12 @@ def bounded_count(rows: QuerySet[Any] | list[Any]) -> tuple[int, bool]:
         return len(rows), True
     if connections[rows.db].vendor != "postgresql":
         return rows.count(), True
-    unordered = rows.order_by()
-    capped = unordered[: COUNT_CAP + 1].count()
+    # Ids only: no joined columns to fetch in the count, none to plan in the estimate.
+    ids = rows.order_by().values("pk")
+    capped = ids[: COUNT_CAP + 1].count()
     if capped <= COUNT_CAP:
         return capped, True
-    plan = json.loads(unordered.explain(format="json"))
+    plan = json.loads(ids.explain(format="json"))
     estimate = int(plan[0]["Plan"]["Plan Rows"])
     return max(estimate, COUNT_CAP + 1), False
 
