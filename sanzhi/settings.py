@@ -176,7 +176,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "sanzhi.core.staticfiles.StaticStorage"
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"

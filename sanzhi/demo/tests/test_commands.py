@@ -22,6 +22,9 @@ def test_init_migrates_and_collects_static(db: None, tmp_path: Path) -> None:
     with override_settings(STATIC_ROOT=root, STORAGES=production.STORAGES):
         call_command("init", verbosity=0)
         assert (root / "staticfiles.json").is_file()
+        # Precompressed copies for whitenoise to serve (sanzhi.core.staticfiles: quick Brotli).
+        assert next(root.rglob("*.css.gz"), None) is not None
+        assert next(root.rglob("*.css.br"), None) is not None
         from sanzhi.demo.management.commands.serve import static_ready
 
         assert static_ready()
