@@ -109,10 +109,12 @@ def test_report_dispatch_resolve_verify_rate(
     worker.select_option("[name=register-category]", live_world.litter.code)
     step(worker, "register")
     assert worker.get_attribute("[data-testid=ticket-body]", "data-state") == State.REGISTERED
-    # Only the default target's (no) field shows; choosing a department shows its select.
-    assert worker.is_hidden("[data-testid=dispatch-form] [data-field=department]")
+    # Only the default target's (no) field shows; choosing a department shows its select. The page's
+    # script hides the field once loaded: wait for it (a timeout fails the test) rather than race it.
+    department = worker.locator("[data-testid=dispatch-form] [data-field=department]")
+    department.wait_for(state="hidden", timeout=5000)
     worker.click("[data-testid=dispatch-form] label:has-text('职能部门')")
-    assert worker.is_visible("[data-testid=dispatch-form] [data-field=department]")
+    department.wait_for(state="visible", timeout=5000)
     worker.click("[data-testid=dispatch-form] label:has-text('本网格网格员')")
     shot(worker, "t02-dispatch")
     step(worker, "dispatch")
