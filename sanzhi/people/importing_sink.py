@@ -339,7 +339,19 @@ class RegistrySink:
             take_resident_id=residents.take,
         )
 
-    def drain(self, pending: list[FileHousehold]) -> None:
+    def drain(self, pending: list[Any]) -> None:
+        """Check and write closed households: ``FileHousehold`` objects, and the reading process's
+        column-wise blocks (importing_fast.CopyBlock: good households as COPY text)."""
+        if not all(isinstance(h, FileHousehold) for h in pending):
+            households: list[FileHousehold] = []
+            for item in pending:
+                if isinstance(item, FileHousehold):
+                    households.append(item)
+                elif self._block_clear(item):
+                    self._accept_block(item)
+                else:  # an ID number or 户编号 already registered: household by household
+                    households.extend(item.explode())
+            pending = households
         for h in pending:
             if h.check_node:
                 self._node(h)
@@ -415,6 +427,39 @@ class RegistrySink:
                 for number in found_numbers.values_list("number", flat=True):
                     h = by_number[str(number)]
                     fail(h, h.first_row, Col.NUMBER, "household_number_taken", {"number": number})
+
+    def _block_clear(self, block: Any) -> bool:
+        """No household of the block has an ID number or 户编号 already in the registry."""
+        numbers = [n for n in block.numbers if n]
+        if self.taken is not None:
+            taken_ids, taken_numbers = self.taken
+            return taken_numbers.isdisjoint(numbers) and taken_ids.isdisjoint(block.ids)
+        if self.check_ids:
+            for i in range(0, len(block.ids), self.chunk):
+                if Resident.objects.filter(id_number__in=block.ids[i : i + self.chunk]).exists():
+                    return False
+        if self.check_numbers and numbers:
+            for i in range(0, len(numbers), self.chunk):
+                if Household.objects.filter(number__in=numbers[i : i + self.chunk]).exists():
+                    return False
+        return True
+
+    def _accept_block(self, block: Any) -> None:
+        self.households_imported += block.n_households
+        self.residents_imported += block.n_residents
+        if not self.partial and (self.reader_failed or self.problems.failed):
+            return  # the file is rejected anyway: keep validating, stop writing
+        households, household_tags, residents, resident_tags = self._copy
+        households.append(block.households)
+        household_tags.append(block.household_tags)
+        residents.append(block.residents)
+        resident_tags.append(block.resident_tags)
+        self._copy_nodes[0].update(block.household_nodes)
+        self._copy_nodes[1].update(block.resident_nodes)
+        self._copy_counts[0] += block.n_households
+        self._copy_counts[1] += block.n_residents
+        if self._copy_counts[1] >= _COPY_ROWS:
+            self._flush_copy()
 
     def _reject(self, h: FileHousehold) -> None:
         if not self.partial:
