@@ -187,6 +187,9 @@ class RegistryWriter:
         # household id -> node id, for households still in the buffer (the counters need the node).
         self._node_of: dict[int, int] = {}
         self._last_household: tuple[int, int] | None = None
+        # Set when the caller holds ACCESS EXCLUSIVE locks on the household and resident tables
+        # (importing_bulk): reserve_ids may then take a block of ids in one step.
+        self.tables_locked = False
 
     def add_household(
         self,
@@ -313,6 +316,15 @@ class RegistryWriter:
         if connection.vendor != "postgresql":
             raise RuntimeError("prepared COPY text is a PostgreSQL path")
         with connection.cursor() as cursor:
+            if self.tables_locked:
+                # Nobody else can insert (so nobody else draws from the sequence): move it past
+                # the whole block in one call instead of n nextval calls (seconds at a million).
+                cursor.execute(
+                    "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, 'id') AS s",
+                    [n, pool.table],
+                )
+                last = int(cursor.fetchone()[0])
+                return list(range(last - n + 1, last + 1))
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                 [pool.table, n],

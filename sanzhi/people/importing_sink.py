@@ -296,6 +296,7 @@ class RegistrySink:
         self.reader_failed = False  # set by the reading side: a rejected file stops the writes
         self.nodes = Nodes(actor=actor, into=into)
         self.writer = RegistryWriter()
+        self.writer.tables_locked = taken is not None  # bulk-load mode holds the tables' locks
         self.taken = taken
         if taken is None:
             self.check_ids = Resident.objects.exists()

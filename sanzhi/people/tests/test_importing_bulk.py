@@ -156,3 +156,25 @@ def test_error_on_the_database_side_rolls_back_the_drops(
         import_households(actor=None, path=write_csv(tmp_path / "a.csv", good_rows()), into=None)
     assert counts() == before
     assert catalog_snapshot() == before_catalog
+
+
+@postgres_only
+def test_ids_reserved_as_one_block_under_the_locks_leave_the_sequences_ahead(
+    town: Town, tmp_path: Path, bulk: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulk mode moves the sequences past a whole block at once (nobody else can insert): the
+    rows get distinct ids from the block, and the next ordinary insert gets an id past them."""
+    from sanzhi.people import importing, importing_process
+    from sanzhi.people.services import household_create, resident_create
+
+    monkeypatch.setattr(importing, "READER_PROCESS", True)
+    monkeypatch.setattr(importing_process, "START_METHOD", "fork")
+    monkeypatch.setattr(importing_process, "ID_BLOCKS", {"h": 2, "r": 3})  # several blocks
+    report = import_households(actor=None, path=write_csv(tmp_path / "g.csv", good_rows()), into=None)
+    assert report.committed and report.bulk_mode
+    imported = Resident.objects.filter(household__number__in=["N001", "N002"])
+    ids = list(imported.values_list("id", flat=True))
+    assert len(set(ids)) == report.residents_imported == 4
+    household = household_create(actor=None, node=town.micro, address="新来户", number="NEW1")
+    resident = resident_create(actor=None, household=household, name="新人", id_number=pid(99), relation="02")
+    assert resident.pk > max(ids)
