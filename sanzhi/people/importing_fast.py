@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,6 @@ _CHECK_BYTES = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _POWERS = 10 ** np.arange(16, -1, -1, dtype=np.int64)  # the first 17 digits as one integer
 _RESIDENT_ID = str(IdType.RESIDENT_ID.value)
 _HEAD = str(Relation.HEAD.value)
-_NONE = {None}
 _NULL = "\\N"  # NULL in COPY text
 
 
@@ -92,7 +91,7 @@ class CopyBlock:
 
     @property
     def n_residents(self) -> int:
-        return len(self.ids)
+        return len(self.resident_tag_counts)
 
     def id_rows(self) -> list[tuple[str, int]]:
         return list(zip(self.ids, self.rows, strict=True))
@@ -166,6 +165,7 @@ class FastPath:
         stamp: str,
         take_household_ids: Callable[[int], list[int]],
         take_resident_ids: Callable[[int], list[int]],
+        registry_checks: bool = True,
         today: dt.date | None = None,
     ) -> None:
         self.importer = importer
@@ -176,6 +176,9 @@ class FastPath:
         self.take_household_ids = take_household_ids
         self.take_resident_ids = take_resident_ids
         self.today = today or self.validator.today
+        # False when the registry is empty for this import (nothing a block could collide with):
+        # the blocks then carry no ID numbers and row numbers for the database side's checks.
+        self.registry_checks = registry_checks
         self.regions = known_regions()
         v = self.validator
         # code tables with the default a missing cell takes (the reference's `or "01"` …)
@@ -339,7 +342,7 @@ class FastPath:
         digits = matrix[:, :17].astype(np.int64) - 48
         if not np.array_equal(_CHECK_BYTES[(digits @ _WEIGHT_VECTOR) % 11], matrix[:, 17]):
             return None
-        found = list(map(_birth_date, [s[6:14] for s in ids]))
+        found = list(map(_birth_date, {s[6:14] for s in ids}))  # each distinct date once
         if None in found:
             return None
         births: list[dt.date] = found  # type: ignore[assignment]
@@ -382,32 +385,30 @@ class FastPath:
         id_keys = c.id_key[starts[0] : ends[-1]] if starts else []
         if len(set(id_keys)) != len(id_keys) or not importer.first_row_of_id.keys().isdisjoint(id_keys):
             return False  # a duplicate ID number
-        node_ids: list[int] = []
-        paths: list[str] = []
-        addresses: list[str] = []
-        tags: list[tuple[int, ...]] = []
+        first, last = starts[0], ends[-1]
+        span = keys[first:last]
+        # One head each: the heads' keys, in order, are the households' keys.
+        if [k for k, r in zip(span, relation[first:last], strict=True) if r == _HEAD] != group_keys:
+            return False
+        address = _per_household(span, c.address[first:last])
+        node = _per_household(span, c.node_code[first:last])
+        tag = _per_household(span, c.household_tags[first:last])
+        if address is None or node is None or tag is None:
+            return False  # rows of one household that disagree
+        addresses: list[Any] = [address.get(k) for k in group_keys]
+        if None in addresses:
+            return False  # no 住址 on any row
         known, default = self.known, self.default_code
-        for s, e in zip(starts, ends, strict=True):
-            if relation[s:e].count(_HEAD) != 1:
-                return False
-            address = _one(c.address, s, e)
-            node = _one(c.node_code, s, e)
-            tag = _one(c.household_tags, s, e)
-            if address is _MIXED or node is _MIXED or tag is _MIXED or address is None:
-                return False
-            found = known.get(node if node is not None else default)  # type: ignore[arg-type]
-            if found is None:
-                return False  # the database side decides (not found, outside, …): the reference
-            node_ids.append(found[0])
-            paths.append(found[1])
-            addresses.append(address)
-            tags.append(tag or ())
+        found = [known.get(node.get(k, default)) for k in group_keys]  # type: ignore[arg-type]
+        if None in found:
+            return False  # the database side decides (not found, outside, …): the reference
+        node_ids = [f[0] for f in found]  # type: ignore[index]
+        paths = [f[1] for f in found]  # type: ignore[index]
+        tags = [tag.get(k) or () for k in group_keys]
         # All good: the reference's bookkeeping, then the COPY text.
         numbers = c.numbers
         for s, key in zip(starts, group_keys, strict=True):
             closed[key] = numbers[s]
-        first = starts[0]
-        last = ends[-1]
         rows = numbers[first:last]
         importer.first_row_of_id.update(zip(id_keys, rows, strict=True))
         importer.report.rows_read += len(rows)
@@ -489,8 +490,8 @@ class FastPath:
             sizes=sizes,
             node_ids=node_ids,
             household_tag_counts=list(map(len, tags)),
-            ids=c.id_number[s],
-            rows=c.numbers[s],
+            ids=c.id_number[s] if self.registry_checks else [],
+            rows=c.numbers[s] if self.registry_checks else [],
             resident_tag_counts=list(map(len, resident_tag_sets)),
         )
         for node_id, size in zip(node_ids, sizes, strict=True):
@@ -499,29 +500,23 @@ class FastPath:
         return block
 
 
-class _Mixed:
-    pass
-
-
-_MIXED: Any = _Mixed()
-
-
-def _one(values: Sequence[Any], start: int, stop: int) -> Any:
-    """The one value rows start..stop give (None when none does; _MIXED when they disagree)."""
-    found = set(values[start:stop]) - _NONE
-    if not found:
-        return None
-    if len(found) > 1:
-        return _MIXED
-    return found.pop()
+def _per_household(keys: list[str], values: list[Any]) -> dict[str, Any] | None:
+    """Each household's value of a household column (rows may leave it empty after the first),
+    by key; None when two rows of one household give different values."""
+    given = set(zip(keys, values, strict=True))
+    given = {pair for pair in given if pair[1] is not None}
+    found = dict(given)
+    return found if len(found) == len(given) else None
 
 
 def _plain_texts(cells: list[Cell], limit: int, required: bool) -> list[str | None] | None:
     """The cells as the reference's text check leaves them, or None when it would say something
     (or a cell is not text)."""
-    present = cells if required else [v for v in cells if v is not None]
     if required and None in cells:
         return None
+    present = cells if required else list(filter(None, cells))
+    if len(present) != len(cells) - cells.count(None):
+        return None  # a falsy cell that is not empty (a number 0 from a sheet): the reference
     try:
         joined = "\x00".join(present)  # type: ignore[arg-type]
     except TypeError:
@@ -552,7 +547,9 @@ def _phones(cells: list[Cell]) -> list[str] | None:
 def _codes(cells: list[Cell]) -> list[str | None] | None:
     """网格编码 / 户主身份证号 as normalize_id_number leaves them (the plain case: ASCII letters and
     digits), or None."""
-    present = [v for v in cells if v is not None]
+    present = list(filter(None, cells))
+    if len(present) != len(cells) - cells.count(None):
+        return None  # a falsy cell that is not empty (a number 0 from a sheet): the reference
     if not present:
         return cells  # type: ignore[return-value]
     try:

@@ -71,6 +71,7 @@ class ChildArgs:
     known: dict[str, tuple[int, str]]
     default_code: str | None
     stamp: str
+    registry_checks: bool
     first_ids: dict[str, list[int]]
     language: str
     settings_module: str
@@ -264,6 +265,7 @@ def child_main(data: Any, ids: Any, args: ChildArgs) -> None:
             stamp=args.stamp,
             take_household_ids=households.take_many,
             take_resident_ids=residents.take_many,
+            registry_checks=args.registry_checks,
         )
         with read_table(Path(args.path), required=args.required, optional=args.optional) as table:
             for batch in table.batches(BATCH_ROWS):
@@ -315,6 +317,7 @@ def run_reader_process(
         known=sink.known_in_scope(),
         default_code=sink.default_code(),
         stamp=sink.copy_stamp,
+        registry_checks=sink.check_ids or sink.check_numbers,
         first_ids=first_ids,
         language=translation.get_language() or settings.LANGUAGE_CODE,
         # (pytest-django's settings fixture wraps settings in a holder without SETTINGS_MODULE)
