@@ -451,12 +451,14 @@ class RegistrySink:
         if not self.partial and (self.reader_failed or self.problems.failed):
             return  # the file is rejected anyway: keep validating, stop writing
         households, household_tags, residents, resident_tags = self._copy
-        households.append(block.households)
-        household_tags.append(block.household_tags)
-        residents.append(block.residents)
-        resident_tags.append(block.resident_tags)
-        self._copy_nodes[0].update(block.household_nodes)
-        self._copy_nodes[1].update(block.resident_nodes)
+        texts = block.texts()
+        households.append(texts[0])
+        household_tags.append(texts[1])
+        residents.append(texts[2])
+        resident_tags.append(texts[3])
+        household_nodes, resident_nodes = block.nodes()
+        self._copy_nodes[0].update(household_nodes)
+        self._copy_nodes[1].update(resident_nodes)
         self._copy_counts[0] += block.n_households
         self._copy_counts[1] += block.n_residents
         if self._copy_counts[1] >= _COPY_ROWS:
