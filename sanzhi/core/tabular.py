@@ -146,63 +146,48 @@ class Table:
         values as iterating the table). For callers that check whole columns at once."""
         if self._consumed:
             raise RuntimeError("a Table can be iterated only once")
-        if self._text_cells:
-            self._consumed = True
-            try:
-                yield from self._batches_text(size)
-            finally:
-                self.close()
+        if not (self._text_cells or self._stream_cells):
+            names = [name for name, _i in self._index]
+            rows = iter(self)
+            while chunk := list(itertools.islice(rows, size)):
+                values = [r.values for r in chunk]
+                yield Batch([r.number for r in chunk], {name: [v[name] for v in values] for name in names})
             return
-        names = [name for name, _i in self._index]
-        rows = iter(self)
-        while chunk := list(itertools.islice(rows, size)):
-            values = [r.values for r in chunk]
-            yield Batch([r.number for r in chunk], {name: [v[name] for v in values] for name in names})
-
-    def _batches_text(self, size: int) -> Iterator[Batch]:
-        # CSV: one C-level pick, strip and transpose per column instead of a dict per row.
-        index = self._index
-        names = [name for name, _i in index]
-        positions = [i for _name, i in index]
-        needed = max(positions) + 1
-
-        getter = operator.itemgetter(*positions) if len(positions) > 1 else None
-
-        def pick(raw: Sequence[str]) -> Sequence[str]:
-            if len(raw) >= needed:
-                return getter(raw) if getter is not None else [raw[positions[0]]]
-            return [raw[i] if i < len(raw) else "" for i in positions]
-
+        self._consumed = True
         try:
-            while chunk := list(itertools.islice(self._rows, size)):
-                numbers_in, raws = zip(*chunk, strict=True)
-                numbers = list(numbers_in)
-                if min(map(len, raws)) >= needed:  # the usual file: every record as wide as the header
-                    every = list(zip(*raws, strict=False))  # (cut to the shortest record)
-                    picked = [every[i] for i in positions]
-                else:
-                    picked = list(zip(*map(pick, raws), strict=True))
-                columns: list[list[Cell]] = []
-                for cells in picked:
-                    # strip only a column that has a cell to strip: one scan of the joined column
-                    column: list[Cell] = (
-                        list(map(str.strip, cells)) if _SPACE("".join(cells)) else list(cells)
-                    )
-                    columns.append([v or None for v in column] if "" in column else column)
-                if all(None in col for col in columns):  # maybe a blank record: skipped, as when iterating
-                    filled = [any(cells) for cells in zip(*columns, strict=True)]
-                    if not all(filled):
-                        numbers = [n for n, keep in zip(numbers, filled, strict=True) if keep]
-                        columns = [
-                            [v for v, keep in zip(col, filled, strict=True) if keep] for col in columns
-                        ]
-                        if not numbers:
-                            continue
-                yield Batch(numbers, dict(zip(names, columns, strict=True)))
+            yield from self._batches_raw(size)
         except UnicodeDecodeError as exc:
             raise self._encoding_error(exc) from None
         except csv.Error as exc:
             raise self._csv_error(exc) from None
+        except XlsxError as exc:
+            raise _unreadable_sheet(self.path, exc) from None
+        finally:
+            self.close()
+
+    def _batches_raw(self, size: int) -> Iterator[Batch]:
+        # CSV and streamed .xlsx: one C-level transpose of a chunk of records and a few scans per
+        # column, instead of a dict per row.
+        index = self._index
+        names = [name for name, _i in index]
+        positions = [i for _name, i in index]
+        needed = max(positions) + 1
+        filler = "" if self._text_cells else None
+        while chunk := list(itertools.islice(self._rows, size)):
+            numbers_in, raws = zip(*chunk, strict=True)
+            numbers = list(numbers_in)
+            if min(map(len, raws)) < needed:  # short records: as if the missing cells were empty
+                raws = tuple(r if len(r) >= needed else [*r, *[filler] * (needed - len(r))] for r in raws)
+            every = list(zip(*raws, strict=False))  # (cut to the shortest record)
+            columns = [_column(every[i]) for i in positions]
+            if all(None in col for col in columns):  # maybe a blank record: skipped, as when iterating
+                filled = [any(v is not None for v in cells) for cells in zip(*columns, strict=True)]
+                if not all(filled):
+                    numbers = [n for n, keep in zip(numbers, filled, strict=True) if keep]
+                    columns = [[v for v, keep in zip(col, filled, strict=True) if keep] for col in columns]
+                    if not numbers:
+                        continue
+            yield Batch(numbers, dict(zip(names, columns, strict=True)))
 
     def _encoding_error(self, exc: UnicodeDecodeError) -> TabularError:
         return TabularError(
@@ -292,6 +277,17 @@ class Table:
                     filled = True
             if filled:
                 yield Row(number, values)
+
+
+def _column(cells: Sequence[Any]) -> list[Cell]:
+    """One column of a chunk as ``_cell`` gives each cell (text stripped, empty text None), with
+    C-level scans for the usual all-text column."""
+    kinds = set(map(type, cells))
+    if kinds == {str}:
+        # strip only a column that has a cell to strip: one scan of the joined column
+        column: list[Cell] = list(map(str.strip, cells)) if _SPACE("".join(cells)) else list(cells)
+        return [v or None for v in column] if "" in column else column
+    return [_cell(v) for v in cells]
 
 
 def _cell(value: Any) -> Cell:

@@ -21,7 +21,7 @@ from sanzhi.people.importing_fast import CopyBlock, FastPath
 from sanzhi.people.importing_process import _ReaderSink
 from sanzhi.people.importing_rows import RowValidator
 from sanzhi.people.importing_sink import FileHousehold, prepare_household
-from sanzhi.people.tests.test_importing import write_csv
+from sanzhi.people.tests.test_importing import write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -183,9 +183,12 @@ def plain_household(number: str, first_id: int, size: int) -> list[dict[str, Any
     return rows
 
 
-def test_plain_file_goes_fast_and_writes_the_same(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_plain_file_goes_fast_and_writes_the_same(tmp_path: Path, kind: str) -> None:
     rows = [r for k in range(30) for r in plain_household(f"P{k:03d}", 10 * k + 1, 1 + k % 4)]
-    path = write_csv(tmp_path / "plain.csv", rows, columns=COLUMNS)
+    rows[5][Col.PHONE] = 13900139000  # a number cell in a sheet: that batch goes the slow way
+    writer = write_xlsx if kind == "xlsx" else write_csv
+    path = writer(tmp_path / f"plain.{kind}", rows, columns=COLUMNS)
     fast = run(path, partial=False, batch=7)
     assert fast == run(path, partial=False, batch=None)
     assert fast[0] == len(rows) and fast[2] == [] and len(fast[4]) == 30
@@ -218,13 +221,22 @@ def test_a_bad_row_sends_only_its_batch_the_slow_way(tmp_path: Path) -> None:
     assert run(path, partial=True, batch=8) == run(path, partial=True, batch=None)
 
 
-def test_batches_give_the_rows_iteration_gives(tmp_path: Path) -> None:
-    rows = [dict(PLAIN, **{Col.NAME: f" 名{i} "}) for i in range(9)]
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_batches_give_the_rows_iteration_gives(tmp_path: Path, kind: str) -> None:
+    rows: list[dict[str, Any]] = [dict(PLAIN, **{Col.NAME: f" 名{i} "}) for i in range(9)]
     rows.insert(4, {})  # a blank record: skipped either way
-    path = write_csv(tmp_path / "t.csv", rows, columns=COLUMNS)
+    rows[2] = {Col.NAME: "仅姓名"}  # a record with most cells empty
+    if kind == "xlsx":  # cells a sheet types: numbers, a whole float, zero
+        rows[6][Col.PHONE] = 13800138000
+        rows[7][Col.ID_NUMBER] = 5.119021985061501e17
+        rows[8][Col.OCCUPATION] = 0
+        path = write_xlsx(tmp_path / "t.xlsx", rows, columns=COLUMNS)
+    else:
+        path = write_csv(tmp_path / "t.csv", rows, columns=COLUMNS)
     required = [*REQUIRED_COLUMNS, Col.NODE]
     with read_table(path, required=required, optional=list(OPTIONAL_COLUMNS)) as table:
         one_by_one = [(r.number, r.values) for r in table]
+    assert len(one_by_one) == 9
     for size in (1, 2, 4, 100):
         with read_table(path, required=required, optional=list(OPTIONAL_COLUMNS)) as table:
             batched = [(r.number, r.values) for b in table.batches(size) for r in b.rows()]
