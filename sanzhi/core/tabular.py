@@ -381,21 +381,30 @@ def _unreadable_sheet(path: Path, exc: Exception) -> TabularError:
     )
 
 
-def _open_xlsx(path: Path) -> tuple[list[Any], Iterator[tuple[int, Sequence[Any]]], Any]:
-    """Stream the first sheet (flat memory at any size); the header is the first non-empty row."""
+def _open_xlsx(
+    path: Path, sheet_process: bool = False
+) -> tuple[list[Any], Iterator[tuple[int, Sequence[Any]]], Any]:
+    """Stream the first sheet (flat memory at any size); the header is the first non-empty row.
+    ``sheet_process``: the XML is parsed in a helper process (core.xlsx_process)."""
     try:
         sheet = XlsxSheet(path)
     except XlsxError as exc:
         raise _unreadable_sheet(path, exc) from None
-    rows = sheet.rows()
+    rows: Any
+    if sheet_process:
+        from sanzhi.core.xlsx_process import ProcessRows
+
+        rows = ProcessRows(path)
+    else:
+        rows = sheet.rows()
     try:
         for _number, raw in rows:
             if any(_cell(v) is not None for v in raw):
                 return list(raw), rows, _SheetCloser(sheet, rows)
     except XlsxError as exc:
-        sheet.close()
+        _SheetCloser(sheet, rows).close()
         raise _unreadable_sheet(path, exc) from None
-    sheet.close()
+    _SheetCloser(sheet, rows).close()
     raise _fail(_("文件是空的"), "table_empty")
 
 
@@ -436,8 +445,11 @@ def _open_sheet(path: Path) -> tuple[list[Any], Iterator[tuple[int, Sequence[Any
     raise _fail(_("文件是空的"), "table_empty")
 
 
-def read_table(path: Path, *, required: Sequence[str], optional: Sequence[str] = ()) -> Table:
-    """Open ``path`` and check its header row; raises TabularError (a ValidationFailed)."""
+def read_table(
+    path: Path, *, required: Sequence[str], optional: Sequence[str] = (), sheet_process: bool = False
+) -> Table:
+    """Open ``path`` and check its header row; raises TabularError (a ValidationFailed).
+    ``sheet_process``: an .xlsx sheet's XML is parsed in a helper process (big imports)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -447,7 +459,7 @@ def read_table(path: Path, *, required: Sequence[str], optional: Sequence[str] =
         text_cells = True
         estimate = _estimate_csv_rows(path)
     elif suffix in XLSX_EXTENSIONS:
-        header, rows, closer = _open_xlsx(path)
+        header, rows, closer = _open_xlsx(path, sheet_process)
         text_cells, csv_reader = False, None
         estimate = closer._sheet.estimate_rows()
     elif suffix in SHEET_EXTENSIONS:

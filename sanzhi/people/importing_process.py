@@ -53,6 +53,7 @@ from sanzhi.people.models import Household, Resident
 ID_BLOCKS = {"h": 50_000, "r": 100_000}
 _QUEUED_MESSAGES = 8
 BATCH_ROWS = 2_000  # rows per column-wise batch (importing_fast)
+SHEET_PROCESS = True  # parse an .xlsx file's sheet in a helper process (core.xlsx_process)
 # "fork" when the calling process has no other thread (the CLI), else "spawn" (a web worker with
 # threads must not fork). None: choose so; tests force either.
 START_METHOD: str | None = None
@@ -267,7 +268,10 @@ def child_main(data: Any, ids: Any, args: ChildArgs) -> None:
             take_resident_ids=residents.take_many,
             registry_checks=args.registry_checks,
         )
-        with read_table(Path(args.path), required=args.required, optional=args.optional) as table:
+        # An .xlsx sheet's XML is parsed in one more process: parsing is most of reading a sheet.
+        with read_table(
+            Path(args.path), required=args.required, optional=args.optional, sheet_process=SHEET_PROCESS
+        ) as table:
             for batch in table.batches(BATCH_ROWS):
                 fast.feed(batch)
         fast.end_of_file()
@@ -331,7 +335,7 @@ def run_reader_process(
         target=boot,
         args=(data_out, ids_in, args.settings_module, payload),
         name="registry-import-reader",
-        daemon=True,
+        daemon=False,  # it may start the sheet's parsing process; this function always reaps it
     )
     process.start()
     data_out.close()

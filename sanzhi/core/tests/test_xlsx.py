@@ -252,3 +252,42 @@ def test_not_a_workbook(tmp_path: Path) -> None:
 )
 def test_date_formats(code: str, is_date: bool) -> None:
     assert is_date_format(code) is is_date
+
+
+def test_rows_parsed_in_a_helper_process_are_the_same(tmp_path: Path) -> None:
+    from sanzhi.core.xlsx_process import ProcessRows
+
+    path = write_book(tmp_path / "book.xlsx", constant_memory=False)
+    rows = ProcessRows(path, chunk=2)
+    try:
+        assert list(rows) == mine(path)
+    finally:
+        rows.close()
+    required, optional = ["姓名", "身份证号"], ["出生", "备注"]
+    with read_table(path, required=required, optional=optional, sheet_process=True) as table:
+        in_helper = [(r.number, r.values) for r in table]
+    with read_table(path, required=required, optional=optional) as table:
+        assert in_helper == [(r.number, r.values) for r in table]
+
+
+def test_helper_process_errors_and_early_close(tmp_path: Path) -> None:
+    from sanzhi.core.xlsx_process import ProcessRows
+
+    broken = SHEET.replace(
+        "</x:sheetData>", "<x:row r='11'><x:c r='A11' t='s'><x:v>99</x:v></x:c></x:row></x:sheetData>"
+    )
+    path = write_package(tmp_path / "bad.xlsx", sheet=broken)  # a shared string that does not exist
+    rows = ProcessRows(path)
+    with pytest.raises(XlsxError):
+        list(rows)
+    rows.close()
+    big = tmp_path / "big.xlsx"
+    wb = xlsxwriter.Workbook(str(big), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    for i in range(20_000):
+        ws.write_string(i, 0, f"居民{i}")
+    wb.close()
+    rows = ProcessRows(big, chunk=100)
+    assert next(iter(rows)) == (1, ["居民0"])
+    rows.close()  # abandoned half-way: the helper is stopped
+    assert not rows._process.is_alive()

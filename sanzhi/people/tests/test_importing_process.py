@@ -20,7 +20,7 @@ from sanzhi.people.importing_process import ReaderProcessError
 from sanzhi.people.importing_rows import RowValidator
 from sanzhi.people.importing_sink import RegistrySink
 from sanzhi.people.models import Household, Resident
-from sanzhi.people.tests.test_importing import MICRO, counts, good_rows, pid, row, write_csv
+from sanzhi.people.tests.test_importing import MICRO, counts, good_rows, pid, row, write_csv, write_xlsx
 from sanzhi.people.tests.test_importing_pipeline import mixed_rows, written
 
 pytestmark = pytest.mark.skipif(
@@ -206,3 +206,21 @@ def test_column_wise_batches_write_what_one_process_writes(
     if partial:
         phones = {r[6]: r[9] for r in rows_written if len(r) > 9}
         assert phones[pid(40)] == "+8613800138000"
+
+
+def test_xlsx_parsed_in_a_third_process_writes_what_one_process_writes(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet's XML is parsed in a helper of the reading process (core.xlsx_process)."""
+    monkeypatch.setattr(importing_process, "BATCH_ROWS", 3)
+    monkeypatch.setattr(importing_process, "START_METHOD", "fork")
+    path = write_xlsx(tmp_path / "m.xlsx", good_rows() + mixed_rows(town)[4:])
+    results = []
+    for mode in (False, True):
+        monkeypatch.setattr(importing, "READER_PROCESS", mode)
+        with transaction.atomic():
+            report = import_households(actor=None, path=path, into=None, partial=True)
+            results.append((report.as_dict(), written()))
+            transaction.set_rollback(True)
+    assert results[0] == results[1]
+    assert results[1][0]["households_imported"] >= 2
