@@ -8,7 +8,10 @@ lays them out); this keeps a million-row import in one streaming pass with flat 
 The database side (node and registry checks, COPY) is a separate stage fed chunk by chunk; it can
 run in a second thread on the same connection and transaction (see importing_sink, PIPELINE_THREAD),
 or, for a big file on PostgreSQL, the reading side runs in a second process instead
-(importing_process, READER_PROCESS) and this process does the database side.
+(importing_process, READER_PROCESS) and this process does the database side. That process checks
+whole batches of plain rows column-wise (importing_fast; any batch with anything unusual goes row
+by row through the reference checks below, which know every message), and an .xlsx sheet's XML is
+parsed in a third (core.xlsx_process).
 
 Bulk-load mode (importing_bulk, PostgreSQL): a file of at least BULK_MIN_ROWS rows and at least as
 many rows as the registry holds residents is loaded with the tables' secondary indexes, unique
