@@ -224,3 +224,44 @@ def test_xlsx_parsed_in_a_third_process_writes_what_one_process_writes(
             transaction.set_rollback(True)
     assert results[0] == results[1]
     assert results[1][0]["households_imported"] >= 2
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_first_load_into_an_empty_registry(
+    db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk: bool
+) -> None:
+    """Nothing registered yet: the blocks carry no ID lists for the registry checks (there is no
+    registry to check against), and the rows are the same as in one process."""
+    from sanzhi.grids.services import node_create
+
+    county = node_create(actor=None, parent=None, code="511923000000", name="平昌县")
+    township = node_create(actor=None, parent=county, code="511923100000", name="江口镇")
+    village = node_create(actor=None, parent=township, code="511923100201", name="创举社区")
+    grid = node_create(actor=None, parent=village, code="511923100201001", name="第一网格")
+    node_create(actor=None, parent=grid, code=MICRO, name="1号楼联户单元")
+    monkeypatch.setattr(importing_process, "BATCH_ROWS", 4)
+    monkeypatch.setattr(importing_process, "START_METHOD", "fork")
+    monkeypatch.setattr(importing_bulk, "BULK_MODE", bulk)
+    rows = [
+        row(
+            **{
+                Col.NUMBER: f"F{k}",
+                Col.NODE: MICRO,
+                Col.ADDRESS: f"{k}号",
+                Col.ID_NUMBER: pid(100 + 2 * k + i),
+                Col.RELATION: "户主" if i == 0 else "配偶",
+            }
+        )
+        for k in range(7)
+        for i in range(2)
+    ]
+    path = write_csv(tmp_path / "first.csv", rows)
+    results = []
+    for mode in (False, True):
+        monkeypatch.setattr(importing, "READER_PROCESS", mode)
+        with transaction.atomic():
+            report = import_households(actor=None, path=path, into=None)
+            results.append((report.as_dict(), written()))
+            transaction.set_rollback(True)
+    assert results[0] == results[1]
+    assert results[1][0]["committed"] and results[1][0]["residents_imported"] == 14
