@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,13 +46,18 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+# What json.dumps(..., ensure_ascii=False, separators=(",", ":")) builds on every call, built once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_hashed = operator.attrgetter(*HASHED_FIELDS)
+
+
 def hash_values(values: Iterable[Any]) -> str:
-    payload = json.dumps([_canonical(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    payload = _ENCODER.encode([_canonical(v) for v in values])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def entry_hash(entry: Entry) -> str:
-    return hash_values(getattr(entry, name) for name in HASHED_FIELDS)
+    return hash_values(_hashed(entry))
 
 
 def seal(entry: Entry, *, seq: int, prev_hash: str) -> str:

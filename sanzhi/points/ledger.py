@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanzhi.accounts.models import RoleAssignment
 from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sanzhi.points import rules, sql
-from sanzhi.points.chain import seal
+from sanzhi.points.appending import Line, append
 from sanzhi.points.models import (
     Account,
     Entry,
@@ -45,149 +45,23 @@ def month_of(when: dt.datetime | dt.date) -> str:
     return f"{day:%Y-%m}"
 
 
-# ---------------------------------------------------------------- appending to the chain
-
-
-@dataclass
-class Line:
-    """An entry about to be appended (the fields a service decides; the chain adds the rest)."""
-
-    account: Account
-    kind: str
-    month: str
-    rule: Rule | None = None
-    category_id: int | None = None
-    target: Entry | None = None
-    redemption_id: int | None = None
-    claimed: int = 0
-    total_delta: int = 0
-    redeemable_delta: int = 0
-    note: str = ""
-    council: str = ""
-    evidence: UploadedFile | None = None
-    evidence_sha256: str = ""
-    # The claim this line decides is an earlier line of the same append (record + approve at once).
-    target_line: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def append(
-    *, scheme_id: int, lines: Sequence[Line], actor: Any, now: dt.datetime, apply_deltas: bool = True
-) -> list[Entry]:
-    """Seal and insert lines at the end of the scheme's chain and apply their deltas.
-
-    Callers hold the accounts' locks already (and the goods'); the head is locked here, last.
-    """
-    if not lines:
-        return []
-    recorder = actor if getattr(actor, "is_authenticated", False) else None
-    entries = [
-        Entry(
-            scheme_id=scheme_id,
-            account=line.account,
-            kind=line.kind,
-            rule=line.rule,
-            category_id=line.category_id,
-            target=line.target,
-            redemption_id=line.redemption_id,
-            claimed=line.claimed,
-            total_delta=line.total_delta,
-            redeemable_delta=line.redeemable_delta,
-            month=line.month,
-            note=line.note,
-            council=line.council,
-            evidence_sha256=line.evidence_sha256,
-            recorded_by=recorder,
-            recorded_at=now,
-        )
-        for line in lines
-    ]
-    for entry, line in zip(entries, lines, strict=True):
-        if line.evidence is not None:
-            # Stored before the head lock: the upload's write time stays outside the queue.
-            entry.evidence.save(line.evidence.name or "evidence", line.evidence, save=False)
-    if apply_deltas:
-        # The accounts are locked already, so the balances can move before the head is taken:
-        # the head, the one row every writer of the scheme queues on, is held only for the inserts.
-        _apply_deltas(entries)
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_LOCK + sql.for_update(), [scheme_id])
-        seq, prev = cursor.fetchone()
-    unsaved: list[Entry] = []
-    for entry, line in zip(entries, lines, strict=True):
-        if line.target_line is not None:
-            target = entries[line.target_line]
-            if target.pk is None:  # its id goes into this entry's hash: insert what came before
-                sql.insert(Entry, unsaved)
-                unsaved = []
-            entry.target = target
-        seq += 1
-        prev = seal(entry, seq=seq, prev_hash=prev)
-        unsaved.append(entry)
-    sql.insert(Entry, unsaved)
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_MOVE, [seq, prev, scheme_id])
-    return entries
-
-
-def _apply_deltas(entries: Iterable[Entry]) -> None:
-    """Move the cached balances by the entries' deltas: one statement for the accounts and one for
-    the category balances, however large the batch (the callers hold the accounts' locks)."""
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    by_category: dict[tuple[int, int], int] = defaultdict(int)
-    for entry in entries:
-        if entry.total_delta or entry.redeemable_delta:
-            totals[entry.account_id][0] += entry.total_delta
-            totals[entry.account_id][1] += entry.redeemable_delta
-        if entry.total_delta and entry.category_id:
-            by_category[(entry.account_id, entry.category_id)] += entry.total_delta
-    if len(totals) == 1:
-        ((account_id, (total, redeemable)),) = totals.items()
-        with connection.cursor() as cursor:
-            cursor.execute(_ACCOUNT_MOVE, [total, redeemable, account_id])
-    elif totals:
-        moved = []
-        for account_id, (total, redeemable) in totals.items():
-            account = Account(pk=account_id)
-            account.total = F("total") + total
-            account.redeemable = F("redeemable") + redeemable
-            moved.append(account)
-        Account.objects.bulk_update(moved, ["total", "redeemable"])
-    # One upsert adds each delta to its row (or starts the row): no read, and the accounts' locks
-    # serialise these rows anyway.
-    items = list(by_category.items())
-    with connection.cursor() as cursor:
-        for start in range(0, len(items), 1000):
-            chunk = items[start : start + 1000]
-            cursor.execute(
-                _CATEGORY_UPSERT.format(rows=", ".join(["(%s, %s, %s)"] * len(chunk))),
-                [v for (a, c), points in chunk for v in (a, c, points)],
-            )
-
-
-_HEAD_LOCK = "SELECT head_seq, head_hash FROM points_scheme WHERE id = %s"
-_HEAD_MOVE = "UPDATE points_scheme SET head_seq = %s, head_hash = %s WHERE id = %s"
-_ACCOUNT_MOVE = "UPDATE points_account SET total = total + %s, redeemable = redeemable + %s WHERE id = %s"
-_CATEGORY_UPSERT = (
-    "INSERT INTO points_categorybalance (account_id, category_id, points) VALUES {rows}"
-    " ON CONFLICT (account_id, category_id) DO UPDATE"
-    " SET points = points_categorybalance.points + excluded.points"
-)
-
-
-def lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
-    """Lock accounts in id order (the domain's lock order) and return them fresh."""
+def lock_accounts(account_ids: Iterable[int], *, actor: Any = None) -> dict[int, Account]:
+    """Lock accounts in id order (the domain's lock order) and return them fresh. With ``actor``,
+    the actor's role assignments come in the same statement where they are still to be loaded."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    with connection.cursor() as cursor:
+    roles, roles_params = _roles_column(actor)
+    with sql.cursor(prepared=len(ids) <= 2) as cursor:
         cursor.execute(
-            f"SELECT {sql.columns(Account, 'a')}, {sql.columns(Scheme, 's')}"
+            f"SELECT {sql.columns(Account, 'a')}, {sql.columns(Scheme, 's')}{roles}"
             " FROM points_account a INNER JOIN points_scheme s ON s.id = a.scheme_id"
             f" WHERE a.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY a.id" + sql.for_update_of("a"),
-            ids,
+            [*roles_params, *ids],
         )
         rows = cursor.fetchall()
+    if roles and rows:
+        _remember_roles(actor, rows[0][-1])
     accounts = {}
     for row in rows:
         account = _account_with_scheme(row)
@@ -197,28 +71,56 @@ def lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
     return accounts
 
 
+def _roles_column(actor: Any) -> tuple[str, list[Any]]:
+    """PostgreSQL: one more column for a lock statement, the actor's role assignments, when this
+    request has not loaded them yet: what ``accounts.scoping.assignments_of`` would ask right after
+    the lock, without its own round trip. The rows are the same (role, node_path, node_id)."""
+    if (
+        actor is None
+        or connection.vendor != "postgresql"
+        or not getattr(actor, "is_authenticated", False)
+        or getattr(actor, _ROLES_CACHE, None) is not None
+    ):
+        return "", []
+    return _ROLES_COLUMN, [actor.pk]
+
+
+def _remember_roles(actor: Any, found: str | None) -> None:
+    setattr(actor, _ROLES_CACHE, [tuple(row) for row in json.loads(found or "[]")])
+
+
+_ROLES_CACHE = "_sanzhi_assignments"  # where assignments_of keeps them on the user object
+_ROLES_COLUMN = (
+    ", (SELECT json_agg(json_build_array(ra.role, ra.node_path, ra.node_id))::text"
+    f" FROM {RoleAssignment._meta.db_table} ra WHERE ra.user_id = %s)"
+)
+
+
 def _account_with_scheme(row: Sequence[Any]) -> Account:
     account = sql.build(Account, row)
     _ACCOUNT_SCHEME.set_cached_value(account, sql.build(Scheme, row, sql.width(Account)))
     return account
 
 
-def _lock_account_and_rule(account_id: int, rule_id: int) -> tuple[Account, Rule | None]:
+def _lock_account_and_rule(account_id: int, rule_id: int, actor: Any = None) -> tuple[Account, Rule | None]:
     """Lock one account (with its scheme) and fetch a rule of its scheme (with its category) in one
-    statement; the rule is None when it is not the scheme's."""
-    with connection.cursor() as cursor:
+    statement; the rule is None when it is not the scheme's. (With ``actor``: see lock_accounts.)"""
+    roles, roles_params = _roles_column(actor)
+    with sql.cursor() as cursor:
         cursor.execute(
             f"SELECT {sql.columns(Account, 'a')}, {sql.columns(Scheme, 's')},"
-            f" {sql.columns(Rule, 'r')}, {sql.columns(RuleCategory, 'c')}"
+            f" {sql.columns(Rule, 'r')}, {sql.columns(RuleCategory, 'c')}{roles}"
             " FROM points_account a INNER JOIN points_scheme s ON s.id = a.scheme_id"
             " LEFT JOIN points_rule r ON r.id = %s AND r.scheme_id = a.scheme_id"
             " LEFT JOIN points_rulecategory c ON c.id = r.category_id"
             " WHERE a.id = %s" + sql.for_update_of("a"),
-            [rule_id, account_id],
+            [*roles_params, rule_id, account_id],
         )
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("积分账户不存在"), code="points_account_not_found")
+    if roles:
+        _remember_roles(actor, row[-1])
     account = _account_with_scheme(row)
     at = sql.width(Account) + sql.width(Scheme)
     if row[at] is None:
@@ -294,7 +196,7 @@ def _check_caps(account: Account, rule: Rule, points: int, month: str) -> None:
         return
     # The claims of the review period that were not turned down: how many under this rule, and
     # the sum of their positive points, in one statement.
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(CASE WHEN e.rule_id = %s THEN 1 ELSE 0 END), 0),"
             " COALESCE(SUM(CASE WHEN e.claimed > 0 THEN e.claimed ELSE 0 END), 0)"
@@ -341,7 +243,7 @@ def points_record(
     """
     now = now or timezone.now()
     note = (note or "").strip()
-    account, found = _lock_account_and_rule(account_id, rule_id)
+    account, found = _lock_account_and_rule(account_id, rule_id, actor)
     if actor is not None and not rules.can_record(actor, account):
         raise NotFound(_("积分账户不存在"), code="points_account_not_found")
     if found is None:

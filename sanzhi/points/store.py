@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -18,11 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from sanzhi.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sanzhi.points import rules, sql
-from sanzhi.points.ledger import Line, append, lock_accounts, month_of
+from sanzhi.points.appending import Line, Prelude, append
+from sanzhi.points.ledger import lock_accounts, month_of
 from sanzhi.points.models import (
     Account,
     AccountTier,
     Donor,
+    Entry,
     EntryKind,
     Goods,
     Redemption,
@@ -114,34 +117,52 @@ def _existing(account_id: int, request_key: str) -> Redemption | None:
 
 
 def _redemption_context(
-    account: Account, request_key: str, now: dt.datetime, tier_period: str
-) -> tuple[int | None, RedemptionWindow | None, Tier | None]:
+    account: Account, request_key: str, now: dt.datetime, tier_period: str, goods_id: int | None = None
+) -> tuple[int | None, RedemptionWindow | None, Tier | None, Goods | None]:
     """(the id of the scheme's redemption with this request key, the open window, the account's
-    tier for ``tier_period``) in one statement — what ``open_window`` and ``tier_of`` ask."""
+    tier for ``tier_period``, the goods) in one statement — what ``open_window`` and ``tier_of``
+    ask, and with ``goods_id`` (PostgreSQL) ``_lock_goods`` too: the goods' row is locked in the
+    same statement unless the request key was used already (that request only reads)."""
     at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
+    goods = (
+        f", gx.* FROM points_scheme s LEFT JOIN LATERAL (SELECT {sql.columns(Goods, 'g')},"
+        f" {sql.columns(Tier, 'gt')} FROM points_goods g LEFT JOIN points_tier gt ON gt.id = g.min_tier_id"
+        " WHERE g.id = %s AND g.scheme_id = s.id AND NOT EXISTS (SELECT 1 FROM points_redemption p"
+        " WHERE p.scheme_id = s.id AND p.request_key = %s) FOR UPDATE OF g) gx ON true"
+        if goods_id is not None
+        else " FROM points_scheme s"
+    )
+    with sql.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT r.id FROM points_redemption r WHERE r.scheme_id = s.id AND r.request_key = %s),"
-            f" {sql.columns(RedemptionWindow, 'w')}, {sql.columns(Tier, 't')}"
-            " FROM points_scheme s"
+            f" {sql.columns(RedemptionWindow, 'w')}, {sql.columns(Tier, 't')}{goods}"
             " LEFT JOIN points_redemptionwindow w ON w.id = (SELECT x.id FROM points_redemptionwindow x"
             " WHERE x.scheme_id = s.id AND x.starts_at <= %s AND x.ends_at > %s ORDER BY x.starts_at LIMIT 1)"
             " LEFT JOIN points_accounttier h ON h.account_id = %s AND h.period = %s"
             " LEFT JOIN points_tier t ON t.id = h.tier_id"
             " WHERE s.id = %s",
-            [request_key, at, at, account.pk, tier_period, account.scheme_id],
+            [
+                request_key,
+                *([goods_id, request_key] if goods_id is not None else []),
+                at,
+                at,
+                account.pk,
+                tier_period,
+                account.scheme_id,
+            ],
         )
         row = cursor.fetchone()
     window_at = 1
     tier_at = window_at + sql.width(RedemptionWindow)
     window = sql.build(RedemptionWindow, row, window_at) if row[window_at] is not None else None
     tier = sql.build(Tier, row, tier_at) if row[tier_at] is not None else None
-    return row[0], window, tier
+    goods_at = tier_at + sql.width(Tier)
+    return row[0], window, tier, _goods(row, goods_at) if goods_id is not None else None
 
 
 def _lock_goods(goods_id: int, scheme_id: int) -> Goods | None:
     """Lock one of the scheme's goods (with its minimum tier); None when there is no such goods."""
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             f"SELECT {sql.columns(Goods, 'g')}, {sql.columns(Tier, 't')} FROM points_goods g"
             " LEFT JOIN points_tier t ON t.id = g.min_tier_id"
@@ -149,15 +170,27 @@ def _lock_goods(goods_id: int, scheme_id: int) -> Goods | None:
             [goods_id, scheme_id],
         )
         row = cursor.fetchone()
-    if row is None:
+    return _goods(row, 0) if row is not None else None
+
+
+def _goods(row: Sequence[Any], at: int) -> Goods | None:
+    if row[at] is None:
         return None
-    goods = sql.build(Goods, row)
-    at = sql.width(Goods)
-    _GOODS_MIN_TIER.set_cached_value(goods, sql.build(Tier, row, at) if row[at] is not None else None)
+    goods = sql.build(Goods, row, at)
+    tier_at = at + sql.width(Goods)
+    _GOODS_MIN_TIER.set_cached_value(
+        goods, sql.build(Tier, row, tier_at) if row[tier_at] is not None else None
+    )
     return goods
 
 
 _GOODS_MIN_TIER = Goods._meta.get_field("min_tier")
+_REDEMPTION_ACCOUNT = Redemption._meta.get_field("account")
+_REDEMPTION_GOODS = Redemption._meta.get_field("goods")
+_REDEMPTION_WINDOW = Redemption._meta.get_field("window")
+_REDEMPTION_CREATED_BY = Redemption._meta.get_field("created_by")
+_MOVEMENT_GOODS = StockMovement._meta.get_field("goods")
+_MOVEMENT_BY = StockMovement._meta.get_field("by")
 
 
 @transaction.atomic
@@ -165,15 +198,21 @@ def _redeem(
     *, actor: Any, account_id: int, goods_id: int, quantity: int, request_key: str, now: dt.datetime | None
 ) -> Redemption:
     now = now or timezone.now()
-    account = lock_accounts([account_id])[account_id]
+    account = lock_accounts([account_id], actor=actor)[account_id]
     if actor is not None and not rules.can_view(actor, account):
         raise NotFound(_("积分账户不存在"), code="points_account_not_found")
     scheme = account.scheme
     # One read after the account's lock for the request key, the open window and the account's
     # tier (the window and tier are asked before the goods' lock: a hot good's row is held only
-    # for its own checks and writes).
+    # for its own checks and writes). On PostgreSQL that read locks the goods too, in the same
+    # statement (after the account, as the lock order says, and not when the key was used
+    # already): one round trip less, and the row is still held from then to the commit only; the
+    # checks below keep their order.
     last = period_of(timezone.localtime(now).date(), scheme.summary_period).previous()
-    previous_id, window, tier = _redemption_context(account, request_key, now, last.key)
+    merged = connection.vendor == "postgresql"
+    previous_id, window, tier, goods = _redemption_context(
+        account, request_key, now, last.key, goods_id if merged else None
+    )
     if previous_id is not None:
         previous = Redemption.objects.get(pk=previous_id)
         if (
@@ -185,7 +224,8 @@ def _redeem(
         return previous
     if actor is not None and not rules.can_redeem(actor, account):
         raise Forbidden(_("您不能使用该账户兑换"), code="forbidden")
-    goods = _lock_goods(goods_id, account.scheme_id)
+    if not merged:
+        goods = _lock_goods(goods_id, account.scheme_id)
     if goods is None:
         raise NotFound(_("商品不存在"), code="points_goods_not_found")
     if not goods.active:
@@ -200,7 +240,7 @@ def _redeem(
     if goods.per_account_limit is not None:
         period = period_of(timezone.localtime(now).date(), scheme.redeem_period)
         since = timezone.make_aware(dt.datetime.combine(period.first, dt.time.min))
-        with connection.cursor() as cursor:
+        with sql.cursor() as cursor:
             cursor.execute(
                 "SELECT COALESCE(SUM(quantity), 0) FROM points_redemption"
                 " WHERE account_id = %s AND goods_id = %s AND created_at >= %s AND state <> %s",
@@ -234,34 +274,40 @@ def _redeem(
             data={"stock": goods.stock},
         )
     recorder = actor if getattr(actor, "is_authenticated", False) else None
-    redemption = Redemption(
+    # Relations by id with their objects cached: what assigning the objects does, without the
+    # related descriptors' checks (every object here is from the default database).
+    redemption = sql.new(
+        Redemption,
         scheme_id=scheme.pk,
-        account=account,
-        goods=goods,
+        account_id=account.pk,
+        goods_id=goods.pk,
         quantity=quantity,
         unit_price=unit,
         points=points,
         request_key=request_key,
-        window=window,
-        created_by=recorder,
+        window_id=window.pk if window is not None else None,
+        created_by_id=recorder.pk if recorder is not None else None,
         created_at=now,
     )
-    sql.insert(Redemption, [redemption])
-    sql.insert(
+    _REDEMPTION_ACCOUNT.set_cached_value(redemption, account)
+    _REDEMPTION_GOODS.set_cached_value(redemption, goods)
+    _REDEMPTION_WINDOW.set_cached_value(redemption, window)
+    _REDEMPTION_CREATED_BY.set_cached_value(redemption, recorder)
+    movement = sql.new(
         StockMovement,
-        [
-            StockMovement(
-                goods=goods,
-                kind=StockKind.REDEMPTION,
-                delta=-quantity,
-                redemption=redemption,
-                by=recorder,
-                at=now,
-            )
-        ],
+        goods_id=goods.pk,
+        kind=StockKind.REDEMPTION,
+        delta=-quantity,
+        by_id=recorder.pk if recorder is not None else None,
+        at=now,
     )
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE points_goods SET stock = stock - %s WHERE id = %s", [quantity, goods.pk])
+    _MOVEMENT_GOODS.set_cached_value(movement, goods)
+    _MOVEMENT_BY.set_cached_value(movement, recorder)
+    if connection.vendor == "postgresql":
+        prelude = _placing(redemption, movement, quantity)
+    else:
+        _place(redemption, movement, quantity)
+        prelude = None
     append(
         scheme_id=scheme.pk,
         lines=[
@@ -276,8 +322,49 @@ def _redeem(
         ],
         actor=actor,
         now=now,
+        prelude=prelude,
     )
     return redemption
+
+
+def _place(redemption: Redemption, movement: StockMovement, quantity: int) -> None:
+    """Insert the redemption and its stock movement and lower the goods' stock (locked already)."""
+    sql.insert(Redemption, [redemption])
+    movement.redemption = redemption
+    sql.insert(StockMovement, [movement])
+    with sql.cursor() as cursor:
+        cursor.execute(_STOCK_TAKE, [quantity, redemption.goods_id])
+
+
+def _placing(redemption: Redemption, movement: StockMovement, quantity: int) -> Prelude:
+    """``_place`` on PostgreSQL, sent with the chain head's lock: the head query joins the
+    redemption's insert, so it runs before the head is locked (a concurrent request with the same
+    key waits on its unique index, never while holding the head); the movement takes the
+    redemption's id in a scalar subquery of its VALUES, where every parameter is still typed from
+    its column; the goods' row is locked already."""
+    placed, params = sql.insert_values(Redemption, [redemption])
+    moved, moved_params = sql.insert_values(
+        StockMovement, [movement], expressions={"redemption_id": "(SELECT id FROM r)"}
+    )
+
+    def done(returned: Sequence[Any], entries: list[Entry]) -> None:
+        redemption_id, movement_id = returned
+        sql.saved([redemption], [redemption_id])
+        movement.redemption = redemption
+        sql.saved([movement], [movement_id])
+        for entry in entries:
+            entry.redemption_id = redemption_id
+
+    return Prelude(
+        ctes=[f"r AS ({placed} RETURNING id)", f"m AS ({moved} RETURNING id)", f"g AS ({_STOCK_TAKE})"],
+        params=[*params, *moved_params, quantity, redemption.goods_id],
+        joins="r",
+        returns="r.id, (SELECT id FROM m)",
+        done=done,
+    )
+
+
+_STOCK_TAKE = "UPDATE points_goods SET stock = stock - %s WHERE id = %s"
 
 
 def _lock_redemption(redemption_id: int) -> Redemption:
