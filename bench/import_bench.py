@@ -320,6 +320,18 @@ def fresh_db(db: str) -> str:
     return PG_BENCH
 
 
+def settle(db: str) -> None:
+    """Before a timed run on PostgreSQL: statistics and a checkpoint, so the previous run's dirty
+    pages are not written out during this one (the same for the raw loads and the imports)."""
+    if db != "postgres":
+        return
+    import psycopg
+
+    with psycopg.connect(PG_BENCH, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")  # statistics, as a live database has them
+        conn.execute("CHECKPOINT")
+
+
 def run_child(*args: str) -> tuple[dict[str, object], float]:
     """Run this script as a child; returns its RESULT json and its own peak RSS in MiB (wait4)."""
     proc = subprocess.Popen(
@@ -364,15 +376,18 @@ def main() -> None:
         for db in dbs:
             url = fresh_db(db)
             run_child("setup", url, str(size))
+            settle(db)
             raw, _rss = run_child("raw", url, str(size))
             raw_bulk: dict[str, object] = {}
             if db == "postgres":
                 url = fresh_db(db)
                 run_child("setup", url, str(size))
+                settle(db)
                 raw_bulk, _rss = run_child("rawbulk", url, str(size))
             for fmt in formats:
                 url = fresh_db(db)
                 run_child("setup", url, str(size))
+                settle(db)
                 load_before = os.getloadavg()
                 result, _rss = run_child("import", url, str(files[fmt]))
                 load = [max(a, b) for a, b in zip(load_before, os.getloadavg(), strict=True)]
