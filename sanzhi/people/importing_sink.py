@@ -342,7 +342,7 @@ class RegistrySink:
 
     def drain(self, pending: list[Any]) -> None:
         """Check and write closed households: ``FileHousehold`` objects, and the reading process's
-        column-wise blocks (importing_fast.CopyBlock: good households as COPY text)."""
+        column-wise blocks (importing_blocks.CopyBlock: good households, checked)."""
         if not all(isinstance(h, FileHousehold) for h in pending):
             households: list[FileHousehold] = []
             for item in pending:

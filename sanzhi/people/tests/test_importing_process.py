@@ -40,6 +40,20 @@ def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importing_process, "START_METHOD", "fork")  # monkeypatches reach the child
 
 
+def in_one_and_two_processes(monkeypatch: pytest.MonkeyPatch, path: Path, *, partial: bool) -> list[Any]:
+    """(report, rows written) of importing ``path`` in one process and with the reading process,
+    each rolled back; asserts the two are the same."""
+    results = []
+    for mode in (False, True):
+        monkeypatch.setattr(importing, "READER_PROCESS", mode)
+        with transaction.atomic():
+            report = import_households(actor=None, path=path, into=None, partial=partial)
+            results.append((report.as_dict(), written()))
+            transaction.set_rollback(True)
+    assert results[0] == results[1]
+    return results
+
+
 @pytest.mark.parametrize("partial", [False, True])
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 @pytest.mark.parametrize("bulk", [False, True])
@@ -53,14 +67,7 @@ def test_same_report_and_rows_as_in_one_process(
     monkeypatch.setattr(importing_process, "START_METHOD", method)
     monkeypatch.setattr(importing_bulk, "BULK_MODE", bulk)
     path = write_csv(tmp_path / "m.csv", mixed_rows(town))
-    results = []
-    for mode in (False, True):
-        monkeypatch.setattr(importing, "READER_PROCESS", mode)
-        with transaction.atomic():
-            report = import_households(actor=None, path=path, into=None, partial=partial)
-            results.append((report.as_dict(), written()))
-            transaction.set_rollback(True)
-    assert results[0] == results[1]
+    results = in_one_and_two_processes(monkeypatch, path, partial=partial)
     summary = results[1][0]
     assert summary["committed"] is partial
     assert [(e["row"], e["code"]) for e in summary["errors"] if e["code"] != "household_rejected"] == [
@@ -193,14 +200,7 @@ def test_column_wise_batches_write_what_one_process_writes(
     ]
     rows = plain[:5] + mixed_rows(town) + plain[5:]
     path = write_csv(tmp_path / "m.csv", rows)
-    results = []
-    for mode in (False, True):
-        monkeypatch.setattr(importing, "READER_PROCESS", mode)
-        with transaction.atomic():
-            report = import_households(actor=None, path=path, into=None, partial=partial)
-            results.append((report.as_dict(), written()))
-            transaction.set_rollback(True)
-    assert results[0] == results[1]
+    results = in_one_and_two_processes(monkeypatch, path, partial=partial)
     summary, rows_written = results[1]
     assert summary["rows_read"] == len(rows)
     if partial:
@@ -215,14 +215,7 @@ def test_xlsx_parsed_in_a_third_process_writes_what_one_process_writes(
     monkeypatch.setattr(importing_process, "BATCH_ROWS", 3)
     monkeypatch.setattr(importing_process, "START_METHOD", "fork")
     path = write_xlsx(tmp_path / "m.xlsx", good_rows() + mixed_rows(town)[4:])
-    results = []
-    for mode in (False, True):
-        monkeypatch.setattr(importing, "READER_PROCESS", mode)
-        with transaction.atomic():
-            report = import_households(actor=None, path=path, into=None, partial=True)
-            results.append((report.as_dict(), written()))
-            transaction.set_rollback(True)
-    assert results[0] == results[1]
+    results = in_one_and_two_processes(monkeypatch, path, partial=True)
     assert results[1][0]["households_imported"] >= 2
 
 
@@ -256,12 +249,5 @@ def test_first_load_into_an_empty_registry(
         for i in range(2)
     ]
     path = write_csv(tmp_path / "first.csv", rows)
-    results = []
-    for mode in (False, True):
-        monkeypatch.setattr(importing, "READER_PROCESS", mode)
-        with transaction.atomic():
-            report = import_households(actor=None, path=path, into=None)
-            results.append((report.as_dict(), written()))
-            transaction.set_rollback(True)
-    assert results[0] == results[1]
+    results = in_one_and_two_processes(monkeypatch, path, partial=False)
     assert results[1][0]["committed"] and results[1][0]["residents_imported"] == 14
