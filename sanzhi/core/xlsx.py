@@ -3,7 +3,7 @@
 calamine loads a whole sheet into memory (about 1.6 GB for a million 16-column rows); this reader
 streams ``xl/worksheets/sheetN.xml`` of the first sheet (found through ``xl/workbook.xml`` and its
 relationships) straight out of the zip, a block at a time, so memory stays flat whatever the number
-of rows. Only the shared-string table is held in memory (the sheet refers to it by index, anywhere
+of rows (read with regular expressions by ``core.xlsx_scan``; with expat when the XML is unusual). Only the shared-string table is held in memory (the sheet refers to it by index, anywhere
 in the file), as a list of str.
 
 Cells come back as the sheet stores them, ready for ``tabular``:
@@ -17,10 +17,8 @@ Cells come back as the sheet stores them, ready for ``tabular``:
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import datetime as dt
-import functools
 import html
 import itertools
 import posixpath
@@ -31,7 +29,18 @@ from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
 
-_BLOCK = 1 << 18  # bytes of XML per parse step: a few hundred rows buffered at most
+from sanzhi.core.xlsx_scan import (
+    BLOCK,
+    NotPlain,
+    RowScanner,
+    blocks,
+    iso_date,
+    letters_to_index,
+    patterns,
+    serial_to_date,
+    text_of,
+)
+
 _REL_NS = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "http://purl.oclc.org/ooxml/officeDocument/relationships",
@@ -41,92 +50,7 @@ _BUILTIN_DATE_FORMATS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48
 _FORMAT_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _EPOCH_1900 = dt.datetime(1899, 12, 30)  # noqa: DTZ001 - Excel serials are zone-less
 _EPOCH_1904 = dt.datetime(1904, 1, 1)  # noqa: DTZ001
-
-
-# The fast path reads the sheet with regular expressions (re.findall over blocks of decoded text)
-# instead of an XML parser: expat calls back into Python five times per cell and measured 4-5x
-# slower than calamine; this path is about as fast as calamine. The patterns take Excel's shape
-# (any namespace prefix; the cell reference as the first attribute, as every writer puts it, else
-# read from the other attributes). A part with CDATA, comments, a DTD or a non-UTF-8 encoding
-# (legal, never written by Excel, WPS, LibreOffice or xlsxwriter) is re-read with expat instead.
-_ROOT_RE = re.compile(r"<([A-Za-z_][\w.-]*:)?[A-Za-z_]")
-_ROW_NUMBER_RE = re.compile(r"""\br\s*=\s*["'](\d+)""")
-_ATTR_RE = re.compile(r"""([\w:]+)\s*=\s*["']([^"']*)["']""")
-_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([\w.-]+)["']""")
 _ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
-_NOT_PLAIN = ("<![CDATA[", "<!--", "<!DOCTYPE", "<!ENTITY")
-
-
-class _NotPlain(Exception):
-    """The part uses XML the fast path does not read; the caller falls back to expat."""
-
-
-@functools.lru_cache(maxsize=8)
-def _patterns(prefix: str) -> tuple[re.Pattern[str], ...]:
-    """(row-or-cell tokens, <si> contents, <v> text, <t> text, rPh runs) for one namespace prefix."""
-    p = re.escape(prefix)
-    tokens = re.compile(
-        rf"<(?:({p}row)\b([^>]*)>"
-        rf"""|{p}c\b(?:\s+r="([A-Z]+)\d+")?([^>]*?)(?:/>|>(?:<{p}v>([^<]*)</{p}v>"""
-        rf"|<{p}is><{p}t>([^<]*)</{p}t></{p}is>|(.*?))</{p}c>))",
-        re.S,
-    )
-    si = re.compile(rf"<{p}si\b[^>]*?(?:/>|>(.*?)</{p}si>)", re.S)
-    v = re.compile(rf"<{p}v(?:\s[^>]*)?>([^<]*)<")
-    t = re.compile(rf"<{p}t(?:\s[^>]*)?>([^<]*)<")
-    rph = re.compile(rf"<{p}rPh\b.*?</{p}rPh>", re.S)
-    return tokens, si, v, t, rph
-
-
-def _blocks(stream: IO[bytes], element: str) -> Iterator[tuple[str, str]]:
-    """(namespace prefix, text) blocks of the part, each ending after a closing ``element`` tag, so
-    no element of that kind spans two blocks."""
-    block = stream.read(_BLOCK)
-    declared = _DECLARED_ENCODING.match(block)
-    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
-        raise _NotPlain
-    if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise _NotPlain
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    carry = ""
-    prefix: str | None = None
-    closing = ""
-    while True:
-        text = decoder.decode(block, final=not block)
-        if "<!" in text or "<!" in carry[-10:] + text[:10]:
-            window = carry[-10:] + text
-            if any(marker in window for marker in _NOT_PLAIN):
-                raise _NotPlain
-        buf = carry + text if carry else text
-        if prefix is None:
-            root = _ROOT_RE.search(buf)
-            if root is not None:
-                prefix = root.group(1) or ""
-                closing = f"</{prefix}{element}>"
-        if not block:
-            if prefix is not None and buf:
-                yield prefix, buf
-            return
-        cut = buf.rfind(closing) if prefix is not None else -1
-        if cut < 0:
-            carry = buf
-        else:
-            cut += len(closing)
-            yield prefix or "", buf[:cut]
-            carry = buf[cut:]
-        block = stream.read(_BLOCK)
-
-
-def _text_of(inner: str | None, prefix: str) -> str:
-    """The text of a <si> or <is>: its <t> runs, without the phonetic (rPh) ones."""
-    if not inner:
-        return ""
-    _tokens, _si, _v, t_re, rph_re = _patterns(prefix)
-    if "rPh" in inner:
-        inner = rph_re.sub("", inner)
-    runs = t_re.findall(inner)
-    text = runs[0] if len(runs) == 1 else "".join(runs)
-    return html.unescape(text) if "&" in text else text
 
 
 class XlsxError(Exception):
@@ -224,17 +148,17 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
 
     try:
         with zf.open(info) as fh:
-            for prefix, block in _blocks(fh, "si"):
+            for prefix, block in blocks(fh, "si"):
                 plain_t = f"<{prefix}t>"
-                for inner in _patterns(prefix)[1].findall(block):
+                for inner in patterns(prefix)[1].findall(block):
                     # <si><t>text</t></si> is nearly every string; anything else goes the long way.
                     if inner.startswith(plain_t) and inner.count("<") == 2:
                         plain = inner[len(plain_t) : inner.index("<", len(plain_t))]
                         strings.append(html.unescape(plain) if "&" in plain else plain)
                     else:
-                        strings.append(_text_of(inner, prefix))
+                        strings.append(text_of(inner, prefix))
         return strings
-    except _NotPlain:
+    except NotPlain:
         strings.clear()
     with zf.open(info) as fh:
         _parse_part(fh, start, end, text)
@@ -288,34 +212,6 @@ def _date_styles(zf: zipfile.ZipFile) -> frozenset[str]:
     return frozenset(dates)
 
 
-def _serial_to_date(serial: float, epoch: dt.datetime) -> dt.date | dt.datetime | dt.time:
-    if serial < 1:
-        return (epoch + dt.timedelta(seconds=round(serial * 86400))).time()
-    if epoch is _EPOCH_1900 and serial < 61:
-        serial += 1  # Excel's phantom 1900-02-29: serials before it count from 1899-12-31
-    if serial.is_integer():
-        return (epoch + dt.timedelta(days=serial)).date()
-    return epoch + dt.timedelta(seconds=round(serial * 86400))
-
-
-def _iso_date(raw: str) -> dt.date | dt.datetime:
-    moment = dt.datetime.fromisoformat(raw)
-    return moment.date() if len(raw) <= 10 else moment
-
-
-def _cell_attrs(attrs: str) -> tuple[str | None, str, str | None]:
-    """(style, type, reference) from a cell's attributes other than a leading r="A1"."""
-    found = dict(_ATTR_RE.findall(attrs))
-    return found.get("s"), found.get("t", "n"), found.get("r")
-
-
-def _letters_to_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
 class XlsxSheet:
     """The first worksheet of ``path``; iterate ``rows()`` once. Close it (or exhaust it)."""
 
@@ -345,7 +241,7 @@ class XlsxSheet:
         try:
             size = self._zip.getinfo(self._sheet_path).file_size
             with self._zip.open(self._sheet_path) as stream:
-                head = stream.read(_BLOCK)
+                head = stream.read(BLOCK)
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
             return 0
         found = len(_ROW_START.findall(head))
@@ -362,96 +258,16 @@ class XlsxSheet:
         given = 0
         try:
             with stream:
-                for row in self._scan_rows(stream):
+                for row in RowScanner(self._shared, self._date_styles, self._epoch).scan(stream):
                     given += 1
                     yield row
             return
-        except _NotPlain:
+        except NotPlain:
             pass
         except (zipfile.BadZipFile, OSError, ValueError, IndexError, EOFError) as exc:
             raise XlsxError(str(exc)) from None
         with self._zip.open(self._sheet_path) as stream:
             yield from itertools.islice(self._parse(stream), given, None)
-
-    def _scan_rows(self, stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
-        shared = self._shared
-        date_styles = self._date_styles
-        epoch = self._epoch
-        letter_index: dict[str, int] = {}
-        attr_cache: dict[str, tuple[str | None, str, str | None]] = {}
-        number = 0
-        cells: list[Any] | None = None
-        col = -1
-        for prefix, block in _blocks(stream, "row"):
-            tokens, _si, v_re, _t, _rph = _patterns(prefix)
-            for row_tag, row_attrs, letters, attrs, v, inline, other in tokens.findall(block):
-                if row_tag:
-                    if cells is not None:
-                        yield number, cells
-                    found = _ROW_NUMBER_RE.search(row_attrs)
-                    number = int(found.group(1)) if found else number + 1
-                    cells = []
-                    col = -1
-                    continue
-                if cells is None:
-                    continue  # a cell outside any row: not a worksheet cell
-                cached = attr_cache.get(attrs)
-                if cached is None:
-                    cached = _cell_attrs(attrs)
-                    if cached[2] is None:  # no reference in it: the same for every row
-                        attr_cache[attrs] = cached
-                style, kind, ref = cached
-                if ref is not None:
-                    letters = ref.rstrip("0123456789")
-                if letters:
-                    index = letter_index.get(letters)
-                    if index is None:
-                        index = letter_index[letters] = _letters_to_index(letters)
-                    col = index
-                else:
-                    col += 1
-                if kind == "inlineStr":
-                    if inline:
-                        value: Any = html.unescape(inline) if "&" in inline else inline
-                    else:
-                        value = _text_of(other, prefix)
-                    # an empty inline string stays "": tabular treats it as an empty cell
-                else:
-                    if other:
-                        found_v = v_re.search(other)
-                        raw = found_v.group(1) if found_v else ""
-                    else:
-                        raw = v
-                    if not raw:
-                        value = None
-                    elif kind == "n":
-                        if style is not None and style in date_styles:
-                            value = _serial_to_date(float(raw), epoch)
-                        else:
-                            try:
-                                value = int(raw)
-                            except ValueError:
-                                value = float(raw)
-                                if value.is_integer():
-                                    value = int(value)
-                    elif kind == "s":
-                        value = shared[int(raw)]
-                    elif kind == "b":
-                        value = "TRUE" if raw == "1" else "FALSE"
-                    elif kind == "d":
-                        value = _iso_date(raw)
-                    else:  # "str" (a formula's text) and "e" (#N/A, #DIV/0! ...), as shown
-                        value = html.unescape(raw) if "&" in raw else raw
-                width = len(cells)
-                if col == width:
-                    cells.append(value)
-                elif col > width:
-                    cells.extend([None] * (col - width))
-                    cells.append(value)
-                elif col >= 0:
-                    cells[col] = value
-        if cells is not None:
-            yield number, cells
 
     def _parse(self, stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         shared = self._shared
@@ -483,7 +299,7 @@ class XlsxSheet:
                     letters = ref.rstrip("0123456789")
                     index = letter_index.get(letters)
                     if index is None:
-                        index = letter_index[letters] = _letters_to_index(letters)
+                        index = letter_index[letters] = letters_to_index(letters)
                     col = index
                 kind = attrs.get("t", "n")
                 style = attrs.get("s")
@@ -532,7 +348,7 @@ class XlsxSheet:
                 return None
             if kind == "n":
                 if style is not None and style in date_styles:
-                    return _serial_to_date(float(raw), epoch)
+                    return serial_to_date(float(raw), epoch)
                 try:
                     return int(raw)
                 except ValueError:
@@ -541,7 +357,7 @@ class XlsxSheet:
             if kind == "b":
                 return "TRUE" if raw == "1" else "FALSE"
             if kind == "d":
-                return _iso_date(raw)
+                return iso_date(raw)
             return raw  # "e": the error as Excel shows it (#N/A, #DIV/0! ...)
 
         parser = expat.ParserCreate(namespace_separator="}")
@@ -553,7 +369,7 @@ class XlsxSheet:
         read = stream.read
         try:
             while True:
-                block = read(_BLOCK)
+                block = read(BLOCK)
                 parser.Parse(block, not block)
                 if done:
                     yield from done
