@@ -3,8 +3,9 @@
 calamine loads a whole sheet into memory (about 1.6 GB for a million 16-column rows); this reader
 streams ``xl/worksheets/sheetN.xml`` of the first sheet (found through ``xl/workbook.xml`` and its
 relationships) straight out of the zip, a block at a time, so memory stays flat whatever the number
-of rows (read with regular expressions by ``core.xlsx_scan``; with expat when the XML is unusual). Only the shared-string table is held in memory (the sheet refers to it by index, anywhere
-in the file), as a list of str.
+of rows; ``core.xlsx_scan`` reads it with regular expressions, expat where the XML is unusual.
+Only the shared-string table is held in memory (the sheet refers to it by index, anywhere in the
+file), as a list of str.
 
 Cells come back as the sheet stores them, ready for ``tabular``:
 - text (shared ``s``, ``inlineStr``, formula result ``str``) -> str, unstripped ("" for empty);

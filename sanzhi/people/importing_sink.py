@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import Counter, deque
+from collections import deque
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections
@@ -29,6 +29,7 @@ from sanzhi.core.masking import mask_id_number
 from sanzhi.grids.models import Node, NodeKind
 from sanzhi.people.bulk import RegistryWriter, copy_household_line, copy_resident_line
 from sanzhi.people.columns import Col
+from sanzhi.people.importing_copy import CopyBuffer
 from sanzhi.people.importing_rows import CleanRow, RowError
 from sanzhi.people.models import Household, Resident
 from sanzhi.people.services import household_node_allowed
@@ -36,9 +37,9 @@ from sanzhi.people.services import household_node_allowed
 MAX_REPORTED = 10_000  # problems kept in the report; the counts stay exact beyond it
 _HOLDING_KINDS = (NodeKind.VILLAGE, NodeKind.GRID)
 # Chunks (of up to CHUNK_ROWS, 900 on PostgreSQL) waiting for the database: enough to keep reading
-# while one COPY of _COPY_ROWS runs, and a bound on memory when the database is the slower side.
+# while one COPY (importing_copy.COPY_ROWS) runs, and a bound on memory when the database is the
+# slower side.
 _QUEUED_CHUNKS = 8
-_COPY_ROWS = 5_000  # residents prepared as COPY text sent per COPY
 # Ids reserved per round trip for prepared rows; a block is asked for when the last is half used,
 # so it arrives long before it is needed (at most _QUEUED_CHUNKS chunks are ahead of the request).
 _HOUSEHOLD_ID_BLOCK = 20_000
@@ -311,9 +312,7 @@ class RegistrySink:
         self.prepared = False  # households may come with their rows as COPY text (see prepare)
         self._known: dict[str, tuple[int, str]] | None = None
         self._default_code: str | None = None
-        self._copy: tuple[list[str], list[str], list[str], list[str]] = ([], [], [], [])
-        self._copy_nodes: tuple[Counter[int], Counter[int]] = (Counter(), Counter())
-        self._copy_counts = [0, 0]
+        self._copy = CopyBuffer(self.writer)
 
     def known_in_scope(self) -> dict[str, tuple[int, str]]:
         """The pre-loaded nodes a household may be prepared for (prepare_household's ``known``)."""
@@ -364,26 +363,8 @@ class RegistrySink:
                 self._accept(h)
 
     def finish(self) -> None:
-        self._flush_copy()
+        self._copy.flush()
         self.writer.flush()
-
-    def _flush_copy(self) -> None:
-        households, household_tags, residents, resident_tags = self._copy
-        if not households:
-            return
-        self.writer.write_copy_text(
-            households="".join(households),
-            household_tags="".join(household_tags),
-            residents="".join(residents),
-            resident_tags="".join(resident_tags),
-            household_nodes=self._copy_nodes[0],
-            resident_nodes=self._copy_nodes[1],
-            n_households=self._copy_counts[0],
-            n_residents=self._copy_counts[1],
-        )
-        self._copy = ([], [], [], [])
-        self._copy_nodes = (Counter(), Counter())
-        self._copy_counts = [0, 0]
 
     def _node(self, h: FileHousehold) -> None:
         if h.node_code is None:
@@ -450,19 +431,7 @@ class RegistrySink:
         self.residents_imported += block.n_residents
         if not self.partial and (self.reader_failed or self.problems.failed):
             return  # the file is rejected anyway: keep validating, stop writing
-        households, household_tags, residents, resident_tags = self._copy
-        texts = block.texts()
-        households.append(texts[0])
-        household_tags.append(texts[1])
-        residents.append(texts[2])
-        resident_tags.append(texts[3])
-        household_nodes, resident_nodes = block.nodes()
-        self._copy_nodes[0].update(household_nodes)
-        self._copy_nodes[1].update(resident_nodes)
-        self._copy_counts[0] += block.n_households
-        self._copy_counts[1] += block.n_residents
-        if self._copy_counts[1] >= _COPY_ROWS:
-            self._flush_copy()
+        self._copy.add_block(block)
 
     def _reject(self, h: FileHousehold) -> None:
         if not self.partial:
@@ -481,17 +450,8 @@ class RegistrySink:
         if not self.partial and (self.reader_failed or self.problems.failed):
             return  # the file is rejected anyway: keep validating, stop writing
         if h.copy_residents is not None and h.copy_household is not None:
-            households, household_tags, residents, resident_tags = self._copy
-            households.append(h.copy_household)
-            household_tags.append(h.copy_household_tags)
-            residents.append(h.copy_residents)
-            resident_tags.append(h.copy_resident_tags)
-            self._copy_nodes[0][h.node_id] += 1
-            self._copy_nodes[1][h.node_id] += size
-            self._copy_counts[0] += 1
-            self._copy_counts[1] += size
-            if self._copy_counts[1] >= _COPY_ROWS:
-                self._flush_copy()
+            texts = (h.copy_household, h.copy_household_tags, h.copy_residents, h.copy_resident_tags)
+            self._copy.add_household(texts, h.node_id, size)
             return
         node_id, path = self.nodes.resolve(h.node_code or "")
         assert isinstance(node_id, int) and isinstance(path, str)

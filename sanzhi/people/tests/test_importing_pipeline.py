@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from sanzhi.core.errors import Conflict
 from sanzhi.core.testing import Town
 from sanzhi.grids.models import Node
-from sanzhi.people import importing, importing_sink
+from sanzhi.people import importing, importing_copy, importing_sink
 from sanzhi.people.columns import Col
 from sanzhi.people.importing import import_households
 from sanzhi.people.importing_rows import RowValidator
@@ -97,7 +97,7 @@ def test_inline_and_threaded_give_the_same_report_and_rows(
     monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
     monkeypatch.setattr(importing_sink, "_HOUSEHOLD_ID_BLOCK", 1)
     monkeypatch.setattr(importing_sink, "_RESIDENT_ID_BLOCK", 2)
-    monkeypatch.setattr(importing_sink, "_COPY_ROWS", 2)
+    monkeypatch.setattr(importing_copy, "COPY_ROWS", 2)
     path = write_csv(tmp_path / "m.csv", mixed_rows(town))
     results = []
     for mode in (False, True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.db import connection, transaction
 
 from sanzhi.core.errors import ValidationFailed
 from sanzhi.core.testing import Town
-from sanzhi.people import importing, importing_bulk, importing_process, importing_sink
+from sanzhi.people import importing, importing_bulk, importing_copy, importing_process
 from sanzhi.people.columns import Col
 from sanzhi.people.importing import import_households
 from sanzhi.people.importing_process import ReaderProcessError
@@ -63,7 +64,7 @@ def test_same_report_and_rows_as_in_one_process(
     # Tiny chunks and id blocks: many messages, and the child runs out of ids and asks for more.
     monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
     monkeypatch.setattr(importing_process, "ID_BLOCKS", {"h": 1, "r": 2})
-    monkeypatch.setattr(importing_sink, "_COPY_ROWS", 2)
+    monkeypatch.setattr(importing_copy, "COPY_ROWS", 2)
     monkeypatch.setattr(importing_process, "START_METHOD", method)
     monkeypatch.setattr(importing_bulk, "BULK_MODE", bulk)
     path = write_csv(tmp_path / "m.csv", mixed_rows(town))
@@ -172,6 +173,37 @@ def test_small_files_stay_in_one_process(town: Town, tmp_path: Path, monkeypatch
     assert report.committed and not started
 
 
+def plain_households(
+    prefix: str,
+    count: int,
+    *,
+    first_id: int,
+    sizes: Callable[[int], int],
+    relation: str,
+    phone: str = "",
+    tag: str = "",
+) -> list[dict[str, Any]]:
+    """Rows of ``count`` plain households (importing_fast's column-wise path) in the test micro-grid:
+    household k has ``sizes(k)`` residents, the head first; ID numbers from ``pid(first_id)`` on,
+    each household's taking the next ones; members other than the head carry ``tag``."""
+    rows: list[dict[str, Any]] = []
+    next_id = first_id
+    for k in range(count):
+        for i in range(sizes(k)):
+            values = {
+                Col.NUMBER: f"{prefix}{k}",
+                Col.NODE: MICRO,
+                Col.ADDRESS: f"幸福路{k}号",
+                Col.ID_NUMBER: pid(next_id),
+                Col.RELATION: "户主" if i == 0 else relation,
+                Col.PHONE: phone,
+                Col.RESIDENT_TAGS: tag if i else "",
+            }
+            rows.append(row(**values))
+            next_id += 1
+    return rows
+
+
 @pytest.mark.parametrize("partial", [False, True])
 @pytest.mark.parametrize("bulk", [False, True])
 def test_column_wise_batches_write_what_one_process_writes(
@@ -183,21 +215,9 @@ def test_column_wise_batches_write_what_one_process_writes(
     monkeypatch.setattr(importing_process, "BATCH_ROWS", 3)
     monkeypatch.setattr(importing_process, "START_METHOD", "fork")
     monkeypatch.setattr(importing_bulk, "BULK_MODE", bulk)
-    plain = [
-        row(
-            **{
-                Col.NUMBER: f"P{k}",
-                Col.NODE: MICRO,
-                Col.ADDRESS: f"幸福路{k}号",
-                Col.ID_NUMBER: pid(40 + 3 * k + i),
-                Col.RELATION: "户主" if i == 0 else "子",
-                Col.PHONE: "13800138000",
-                Col.RESIDENT_TAGS: "残疾人" if i else "",
-            }
-        )
-        for k in range(6)
-        for i in range(1 + k % 3)
-    ]
+    plain = plain_households(
+        "P", 6, first_id=40, sizes=lambda k: 1 + k % 3, phone="13800138000", tag="残疾人", relation="子"
+    )
     rows = plain[:5] + mixed_rows(town) + plain[5:]
     path = write_csv(tmp_path / "m.csv", rows)
     results = in_one_and_two_processes(monkeypatch, path, partial=partial)
@@ -235,19 +255,7 @@ def test_first_load_into_an_empty_registry(
     monkeypatch.setattr(importing_process, "BATCH_ROWS", 4)
     monkeypatch.setattr(importing_process, "START_METHOD", "fork")
     monkeypatch.setattr(importing_bulk, "BULK_MODE", bulk)
-    rows = [
-        row(
-            **{
-                Col.NUMBER: f"F{k}",
-                Col.NODE: MICRO,
-                Col.ADDRESS: f"{k}号",
-                Col.ID_NUMBER: pid(100 + 2 * k + i),
-                Col.RELATION: "户主" if i == 0 else "配偶",
-            }
-        )
-        for k in range(7)
-        for i in range(2)
-    ]
+    rows = plain_households("F", 7, first_id=100, sizes=lambda k: 2, relation="配偶")
     path = write_csv(tmp_path / "first.csv", rows)
     results = in_one_and_two_processes(monkeypatch, path, partial=False)
     assert results[1][0]["committed"] and results[1][0]["residents_imported"] == 14
