@@ -103,8 +103,10 @@ def test_commands(town: Town, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "拒绝行数" in out and "网格编码" in out
     with pytest.raises(CommandError):
         call_command("import", "households", str(template), "--into", "999999999999")
-    with pytest.raises(CommandError):
+    assert "有 1 行被拒绝" in str(caught.value)
+    with pytest.raises(CommandError) as caught:
         call_command("import", "households", str(template), "--json", "--lang", "en")
+    assert str(caught.value) == "Rows rejected: 1"  # in the report's language
     report = json.loads(capsys.readouterr().out)
     assert report["rows_rejected"] == 1 and report["committed"] is False
     assert report["errors"][0]["code"] == "node_not_found" and isinstance(report["errors"][0]["message"], str)

@@ -44,8 +44,8 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(report.as_dict(lang=lang), ensure_ascii=False, indent=2))
             else:
                 self.stdout.write(render_text(report, lang))
-        if not report.ok:
-            raise CommandError(_("有 {n} 行被拒绝").format(n=report.rows_rejected), returncode=1)
+            if not report.ok:  # in the report's language too
+                raise CommandError(_("有 {n} 行被拒绝").format(n=report.rows_rejected), returncode=1)
 
 
 def render_text(report: ImportReport, lang: str) -> str:
