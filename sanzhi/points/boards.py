@@ -42,6 +42,7 @@ from sanzhi.points.models import (
 from sanzhi.points.periods import Period, month_keys, parse_period
 from sanzhi.points.selectors import own_accounts_q
 from sanzhi.points.stars import approved_deductions, check_period_ended
+from sanzhi.points.transitions import appeal_move
 
 MAX_REASON = 500
 REASON_ITEMS = 3
@@ -405,12 +406,10 @@ def appeal_decide(
     appeal = BoardAppeal.objects.select_for_update().select_related("board").get(pk=appeal.pk)
     if actor is not None and not rules.can_review(actor, appeal.board):
         raise Forbidden(_("您不能处理该异议"), code="forbidden")
-    if appeal.state != AppealState.PENDING:
-        raise Conflict(_("该异议已处理"), code="points_appeal_decided")
+    appeal_move(appeal, AppealState.UPHELD if uphold else AppealState.DISMISSED)
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(_("请填写处理意见"), code="points_note_required")
-    appeal.state = AppealState.UPHELD if uphold else AppealState.DISMISSED
     appeal.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     appeal.decided_at = now
     appeal.decision_note = note[:MAX_REASON]

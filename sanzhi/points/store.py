@@ -36,6 +36,7 @@ from sanzhi.points.models import (
     Tier,
 )
 from sanzhi.points.periods import month_keys, parse_period, period_of
+from sanzhi.points.transitions import redemption_move
 
 MAX_QUANTITY = 100
 
@@ -392,11 +393,7 @@ def redemption_cancel(
             raise NotFound(_("兑换单不存在"), code="points_redemption_not_found")
         if not rules.can_redeem(actor, account):
             raise Forbidden(_("您不能取消该兑换"), code="forbidden")
-    if redemption.state != RedemptionState.PLACED:
-        raise Conflict(
-            _("该兑换单{state}，不能取消").format(state=RedemptionState(redemption.state).label),
-            code="points_redemption_not_open",
-        )
+    redemption_move(redemption, RedemptionState.CANCELLED, refused=_("该兑换单{state}，不能取消"))
     Goods.objects.select_for_update(of=("self",)).filter(pk=redemption.goods_id).first()
     recorder = actor if getattr(actor, "is_authenticated", False) else None
     StockMovement.objects.create(
@@ -409,7 +406,6 @@ def redemption_cancel(
         note=reason[:200],
     )
     Goods.objects.filter(pk=redemption.goods_id).update(stock=F("stock") + redemption.quantity)
-    redemption.state = RedemptionState.CANCELLED
     redemption.cancelled_at = now
     redemption.cancelled_by = recorder
     redemption.cancel_reason = reason[:200]
@@ -443,12 +439,7 @@ def redemption_pickup(*, actor: Any, redemption_id: int, now: dt.datetime | None
             raise NotFound(_("兑换单不存在"), code="points_redemption_not_found")
         if not rules.can_run_store(actor, account):
             raise Forbidden(_("只有积分超市管理员可以核销"), code="forbidden")
-    if redemption.state != RedemptionState.PLACED:
-        raise Conflict(
-            _("该兑换单{state}，不能核销").format(state=RedemptionState(redemption.state).label),
-            code="points_redemption_not_open",
-        )
-    redemption.state = RedemptionState.PICKED_UP
+    redemption_move(redemption, RedemptionState.PICKED_UP, refused=_("该兑换单{state}，不能核销"))
     redemption.picked_up_at = now
     redemption.picked_up_by = actor if getattr(actor, "is_authenticated", False) else None
     redemption.save(update_fields=["state", "picked_up_at", "picked_up_by"])

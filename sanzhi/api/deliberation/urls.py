@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from sanzhi.api.deliberation import step_views, views
+from sanzhi.api.deliberation import outcome_views, step_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # procedures and bodies
@@ -35,7 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(
         "matters/<int:id>/evaluation",
-        step_views.EvaluationView.as_view(),
+        outcome_views.EvaluationView.as_view(),
         name="deliberation-matter-evaluation",
     ),
     # the open step's work
@@ -46,16 +46,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         step_views.ApprovalRequestView.as_view(),
         name="deliberation-step-approval",
     ),
-    path("steps/<int:id>/notices", step_views.NoticeOpenView.as_view(), name="deliberation-step-notice"),
-    path("steps/<int:id>/tasks", step_views.TaskAddView.as_view(), name="deliberation-step-task"),
+    path("steps/<int:id>/notices", outcome_views.NoticeOpenView.as_view(), name="deliberation-step-notice"),
+    path("steps/<int:id>/tasks", outcome_views.TaskAddView.as_view(), name="deliberation-step-task"),
     path(
         "steps/<int:id>/implementation/finish",
-        step_views.ImplementationFinishView.as_view(),
+        outcome_views.ImplementationFinishView.as_view(),
         name="deliberation-step-implementation-finish",
     ),
     path(
         "steps/<int:id>/evaluation/close",
-        step_views.EvaluationCloseView.as_view(),
+        outcome_views.EvaluationCloseView.as_view(),
         name="deliberation-step-evaluation-close",
     ),
     # meetings
@@ -81,21 +81,23 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="deliberation-approval-decide",
     ),
     # 公示 and 异议
-    path("notices/current", step_views.NoticeCurrentView.as_view(), name="deliberation-notice-current"),
-    path("notices/<int:id>", step_views.NoticeDetailView.as_view(), name="deliberation-notice-detail"),
+    path("notices/current", outcome_views.NoticeCurrentView.as_view(), name="deliberation-notice-current"),
+    path("notices/<int:id>", outcome_views.NoticeDetailView.as_view(), name="deliberation-notice-detail"),
     path(
         "notices/<int:id>/objections",
-        step_views.ObjectionSubmitView.as_view(),
+        outcome_views.ObjectionSubmitView.as_view(),
         name="deliberation-notice-objection",
     ),
-    path("notices/<int:id>/close", step_views.NoticeCloseView.as_view(), name="deliberation-notice-close"),
+    path("notices/<int:id>/close", outcome_views.NoticeCloseView.as_view(), name="deliberation-notice-close"),
     path(
         "objections/<int:id>/decide",
-        step_views.ObjectionDecideView.as_view(),
+        outcome_views.ObjectionDecideView.as_view(),
         name="deliberation-objection-decide",
     ),
     # 组织实施
-    path("tasks/<int:id>/progress", step_views.TaskProgressView.as_view(), name="deliberation-task-progress"),
+    path(
+        "tasks/<int:id>/progress", outcome_views.TaskProgressView.as_view(), name="deliberation-task-progress"
+    ),
     # 村民说事
     path("sayings/", views.SayingListView.as_view(), name="deliberation-saying-list"),
     path("sayings/mine", views.SayingMineView.as_view(), name="deliberation-saying-mine"),

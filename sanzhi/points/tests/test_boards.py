@@ -257,8 +257,11 @@ def test_an_upheld_appeal_publishes_a_correction_and_keeps_the_old_snapshot(
     assert correction.appeal_until == at(2026, 11, 4, 11) + dt.timedelta(days=pw.scheme.appeal_days)
     old = Board.objects.get(pk=black.pk)
     assert old.rows == old_rows and old.content_sha256 == old_hash == board_content_hash(old)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as again:  # decided once: upheld stays upheld, nothing is republished
         appeal_decide(actor=pw.town.secretary, appeal=appeal, uphold=False, note="再议", now=at(2026, 11, 5))
+    assert again.value.code == "points_appeal_decided"
+    appeal.refresh_from_db()
+    assert (appeal.state, appeal.decision_note) == (AppealState.UPHELD, "经核实成立")
     with pytest.raises(Conflict) as superseded:
         appeal_file(actor=pw.town.resident, board=black, reason="旧版", now=at(2026, 11, 5))
     assert superseded.value.code == "points_board_superseded"
