@@ -34,7 +34,7 @@ from sanzhi.api.deliberation.serializers import (
 from sanzhi.api.deliberation.step_views import STEP_ID
 from sanzhi.api.deliberation.views import MATTER_ID, TAGS, WRITE_ERRORS, id_parameter, matter_response
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.deliberation.evaluation import evaluation_close, evaluation_submit, evaluation_summary
 from sanzhi.deliberation.implementation import implementation_finish, task_add, task_progress
 from sanzhi.deliberation.notices import notice_close, notice_open, objection_decide, objection_submit
@@ -46,7 +46,7 @@ TASK_ID = id_parameter(gettext_lazy("任务 id"))
 
 
 def notice_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -> Response:
-    return Response(NoticeDetailSerializer(rows.notice_detail(request.user, pk)).data, status=code)
+    return Response(represent(NoticeDetailSerializer, rows.notice_detail(request.user, pk)), status=code)
 
 
 # ---- 公示 -------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ class ObjectionSubmitView(ScopedView):
         body = ObjectionSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         objection = objection_submit(actor=request.user, notice=notice, text=body.validated_data["text"])
-        return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+        return Response(represent(ObjectionSerializer, objection), status=status.HTTP_201_CREATED)
 
 
 class ObjectionDecideView(ScopedView):
@@ -143,7 +143,7 @@ class ObjectionDecideView(ScopedView):
         body = ObjectionDecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         decided = objection_decide(actor=request.user, objection=objection, **body.validated_data)
-        return Response(ObjectionSerializer(decided).data)
+        return Response(represent(ObjectionSerializer, decided))
 
 
 class NoticeCloseView(ScopedView):
@@ -191,7 +191,7 @@ class TaskAddView(ScopedView):
             owner_name=data["owner_name"],
             due_date=data.get("due_date"),
         )
-        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        return Response(represent(TaskSerializer, task), status=status.HTTP_201_CREATED)
 
 
 class TaskProgressView(ScopedView):
@@ -211,7 +211,7 @@ class TaskProgressView(ScopedView):
         body = TaskProgressSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         updated = task_progress(actor=request.user, task=task, **body.validated_data)
-        return Response(TaskSerializer(updated).data)
+        return Response(represent(TaskSerializer, updated))
 
 
 class ImplementationFinishView(ScopedView):
@@ -249,7 +249,7 @@ class EvaluationView(ScopedView):
     )
     def get(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
         matter = rows.matter_for_resident(request.user, id)
-        return Response(EvaluationSummarySerializer(evaluation_summary(matter)).data)
+        return Response(represent(EvaluationSummarySerializer, evaluation_summary(matter)))
 
     @extend_schema(
         operation_id="deliberation_matters_evaluation_create",
@@ -265,7 +265,7 @@ class EvaluationView(ScopedView):
         body = EvaluationSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         evaluation = evaluation_submit(actor=request.user, matter=matter, **body.validated_data)
-        return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+        return Response(represent(EvaluationSerializer, evaluation), status=status.HTTP_201_CREATED)
 
 
 class EvaluationCloseView(ScopedView):

@@ -43,7 +43,7 @@ from sanzhi.api.deliberation.serializers import (
 )
 from sanzhi.api.deliberation.views import TAGS, WRITE_ERRORS, id_parameter, matter_response
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import Forbidden
 from sanzhi.deliberation.approvals import approval_decide, approval_request
 from sanzhi.deliberation.meetings import (
@@ -65,7 +65,7 @@ APPROVAL_ID = id_parameter(gettext_lazy("请示 id"))
 
 
 def meeting_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -> Response:
-    return Response(MeetingDetailSerializer(rows.meeting_detail(request.user, pk)).data, status=code)
+    return Response(represent(MeetingDetailSerializer, rows.meeting_detail(request.user, pk)), status=code)
 
 
 # ---- the proposal stage ---------------------------------------------------------------------------
@@ -226,7 +226,7 @@ class BallotView(ScopedView):
         if member is None:
             raise Forbidden(_("只有本次会议的成员才能表决"), code="forbidden")
         ballot = ballot_cast(actor=request.user, meeting=meeting, member=member, choice=data["choice"])
-        return Response(BallotResultSerializer(ballot).data, status=status.HTTP_201_CREATED)
+        return Response(represent(BallotResultSerializer, ballot), status=status.HTTP_201_CREATED)
 
 
 class CountView(ScopedView):
@@ -311,7 +311,7 @@ class ApprovalRequestView(ScopedView):
         body = ApprovalRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         approval = approval_request(actor=request.user, step=step, request=body.validated_data["request"])
-        data = ApprovalSerializer(rows.approval_of(request.user, approval.pk)).data
+        data = represent(ApprovalSerializer, rows.approval_of(request.user, approval.pk))
         return Response(data, status=status.HTTP_201_CREATED)
 
 
@@ -352,4 +352,4 @@ class ApprovalDecideView(ScopedView):
         body = ApprovalDecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         approval_decide(actor=request.user, approval=approval, **body.validated_data)
-        return Response(ApprovalSerializer(rows.approval_of(request.user, id)).data)
+        return Response(represent(ApprovalSerializer, rows.approval_of(request.user, id)))

@@ -50,7 +50,7 @@ from sanzhi.api.deliberation.serializers import (
 )
 from sanzhi.api.rows import check_id
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import NotFound
 from sanzhi.core.fields import subtree_q
 from sanzhi.deliberation.attachments import (
@@ -106,7 +106,7 @@ def matter_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -
         }
         for info in attachments_of(matter)
     ]
-    return Response(MatterDetailSerializer(matter).data, status=code)
+    return Response(represent(MatterDetailSerializer, matter), status=code)
 
 
 # ---- procedures -----------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ class TemplateListView(ScopedView):
             }
             for t in TEMPLATES.values()
         ]
-        return Response(ProcedureTemplateSerializer(templates, many=True).data)
+        return Response(represent(ProcedureTemplateSerializer, templates, many=True))
 
 
 class ProcedureListView(ScopedView):
@@ -182,7 +182,7 @@ class ProcedureDetailView(ScopedView):
     )
     def get(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
         procedure = rows.procedure_detail(request.user, id)
-        data = ProcedureDetailSerializer(procedure).data
+        data = represent(ProcedureDetailSerializer, procedure)
         return Response(data)
 
 
@@ -214,7 +214,7 @@ class ProcedureAdoptView(ScopedView):
             name=data.get("name"),
         )
         detail = rows.procedure_detail(request.user, procedure.pk)
-        return Response(ProcedureDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
+        return Response(represent(ProcedureDetailSerializer, detail), status=status.HTTP_201_CREATED)
 
 
 # ---- bodies ---------------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ class BodyListView(ScopedView):
         assert node is not None
         created = body_create(actor=request.user, node=node, kind=data["kind"], name=data["name"])
         detail = rows.body_detail(request.user, created.pk)
-        return Response(BodyDetailSerializer(detail).data, status=status.HTTP_201_CREATED)
+        return Response(represent(BodyDetailSerializer, detail), status=status.HTTP_201_CREATED)
 
 
 class BodyDetailView(ScopedView):
@@ -270,7 +270,7 @@ class BodyDetailView(ScopedView):
         tags=TAGS,
     )
     def get(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
-        return Response(BodyDetailSerializer(rows.body_detail(request.user, id)).data)
+        return Response(represent(BodyDetailSerializer, rows.body_detail(request.user, id)))
 
 
 class MemberAddView(ScopedView):
@@ -301,7 +301,7 @@ class MemberAddView(ScopedView):
             title=data["title"],
             is_chair=data["is_chair"],
         )
-        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+        return Response(represent(MemberSerializer, member), status=status.HTTP_201_CREATED)
 
 
 class MemberRemoveView(ScopedView):
@@ -317,7 +317,7 @@ class MemberRemoveView(ScopedView):
     )
     def post(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
         member = body_member_remove(actor=request.user, member=rows.member_of(request.user, id))
-        return Response(MemberSerializer(member).data)
+        return Response(represent(MemberSerializer, member))
 
 
 # ---- matters --------------------------------------------------------------------------------------
@@ -511,7 +511,7 @@ class SayingListView(ScopedView):
         body = SayingSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         saying = saying_submit(actor=request.user, **body.validated_data)
-        return Response(SayingSerializer(saying).data, status=status.HTTP_201_CREATED)
+        return Response(represent(SayingSerializer, saying), status=status.HTTP_201_CREATED)
 
 
 class SayingMineView(ScopedView):
@@ -546,7 +546,7 @@ class SayingAnswerView(ScopedView):
         body = SayingAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         saying_answer(actor=request.user, saying=saying, reply=body.validated_data["reply"])
-        return Response(SayingStaffSerializer(rows.saying_of(request.user, id)).data)
+        return Response(represent(SayingStaffSerializer, rows.saying_of(request.user, id)))
 
 
 class SayingAcceptView(ScopedView):

@@ -29,7 +29,7 @@ from sanzhi.api.disclosure.serializers import (
     PlanUpdateSerializer,
 )
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import Forbidden
 from sanzhi.disclosure import rules
 from sanzhi.disclosure.calendar import calendar_for, overdue_for
@@ -89,7 +89,7 @@ class PlanListView(ScopedView):
         data = dict(body.validated_data)
         node = rows.tree_node(request.user, data.pop("node"))
         plan = plan_create(actor=request.user, node=node, **data)
-        return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+        return Response(represent(PlanSerializer, plan), status=status.HTTP_201_CREATED)
 
 
 class PlanDetailView(ScopedView):
@@ -104,7 +104,7 @@ class PlanDetailView(ScopedView):
     )
     def get(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
         plan = rows.plan_of(request.user, id)
-        return Response(PlanSerializer(plan).data)
+        return Response(represent(PlanSerializer, plan))
 
     @extend_schema(
         operation_id="disclosure_plans_partial_update",
@@ -123,7 +123,7 @@ class PlanDetailView(ScopedView):
         plan = rows.plan_of(request.user, id)
         assert plan is not None
         plan = plan_update(actor=request.user, plan=plan, **body.validated_data)
-        return Response(PlanSerializer(plan).data)
+        return Response(represent(PlanSerializer, plan))
 
 
 class PlanActivateView(ScopedView):
@@ -140,7 +140,7 @@ class PlanActivateView(ScopedView):
     def post(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
         plan = rows.plan_of(request.user, id)
         assert plan is not None
-        return Response(PlanSerializer(plan_activate(actor=request.user, plan=plan)).data)
+        return Response(represent(PlanSerializer, plan_activate(actor=request.user, plan=plan)))
 
 
 class PlanDeactivateView(ScopedView):
@@ -157,7 +157,7 @@ class PlanDeactivateView(ScopedView):
     def post(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
         plan = rows.plan_of(request.user, id)
         assert plan is not None
-        return Response(PlanSerializer(plan_deactivate(actor=request.user, plan=plan)).data)
+        return Response(represent(PlanSerializer, plan_deactivate(actor=request.user, plan=plan)))
 
 
 class PlanAdoptDefaultView(ScopedView):
@@ -178,7 +178,7 @@ class PlanAdoptDefaultView(ScopedView):
         body.is_valid(raise_exception=True)
         node = rows.tree_node(request.user, body.validated_data["node"])
         created = plans_adopt_default(actor=request.user, node=node)
-        return Response(AdoptResultSerializer({"created": len(created), "plans": created}).data)
+        return Response(represent(AdoptResultSerializer, {"created": len(created), "plans": created}))
 
 
 class CalendarView(ScopedView):
@@ -206,7 +206,7 @@ class CalendarView(ScopedView):
         year = query.get("year") or today.year
         entries = calendar_for(node=node, year=year, today=today)
         return Response(
-            CalendarSerializer({"node": node, "year": year, "today": today, "entries": entries}).data
+            represent(CalendarSerializer, {"node": node, "year": year, "today": today, "entries": entries})
         )
 
 

@@ -39,7 +39,7 @@ from sanzhi.api.disclosure.serializers import (
     LinesImportSerializer,
 )
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import ValidationFailed
 from sanzhi.disclosure.finance_io import export_lines
 from sanzhi.disclosure.selectors import disclosure_list_for
@@ -66,7 +66,7 @@ EXPORT_MEDIA = {
 
 
 def _detail(request: Request, disclosure_id: int) -> dict[str, Any]:
-    return DisclosureDetailSerializer(rows.disclosure_detail(request.user, disclosure_id)).data
+    return represent(DisclosureDetailSerializer, rows.disclosure_detail(request.user, disclosure_id))
 
 
 class DisclosureListView(ScopedView):
@@ -184,7 +184,7 @@ class LineCreateView(ScopedView):
         body.is_valid(raise_exception=True)
         disclosure = rows.disclosure_of(request.user, id)
         line = finance_line_add(actor=request.user, disclosure=disclosure, **body.validated_data)
-        return Response(LineSerializer(line).data, status=status.HTTP_201_CREATED)
+        return Response(represent(LineSerializer, line), status=status.HTTP_201_CREATED)
 
 
 class LineDetailView(ScopedView):
@@ -204,7 +204,7 @@ class LineDetailView(ScopedView):
         line = finance_line_update(
             actor=request.user, line=rows.line_of(request.user, id), **body.validated_data
         )
-        return Response(LineSerializer(line).data)
+        return Response(represent(LineSerializer, line))
 
     @extend_schema(
         operation_id="disclosure_lines_destroy",
@@ -264,7 +264,7 @@ class LinesImportView(ScopedView):
             "replaced": report.replaced,
             "disclosure": rows.disclosure_detail(request.user, disclosure.pk),
         }
-        return Response(ImportResultSerializer(result).data)
+        return Response(represent(ImportResultSerializer, result))
 
 
 class LinesExportView(ScopedView):

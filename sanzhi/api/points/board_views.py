@@ -25,7 +25,7 @@ from sanzhi.api.points.admin_serializers import (
 )
 from sanzhi.api.points.views import TAGS, WRITE_ERRORS, id_parameter
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.points.boards import appeal_decide, appeal_file, board_publish
 from sanzhi.points.selectors import account_get_for
 
@@ -69,7 +69,7 @@ class BoardDetailView(ScopedView):
         tags=TAGS,
     )
     def get(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
-        return Response(BoardDetailSerializer(rows.board_get_for(user=request.user, board_id=id)).data)
+        return Response(represent(BoardDetailSerializer, rows.board_get_for(user=request.user, board_id=id)))
 
 
 class BoardPublishView(ScopedView):
@@ -96,7 +96,7 @@ class BoardPublishView(ScopedView):
         red, black = board_publish(
             actor=user, scheme=scheme, node=rows.points_node(user, data.get("node")), period=data["period"]
         )
-        result = PublishResultSerializer({"red": red, "black": black}).data
+        result = represent(PublishResultSerializer, {"red": red, "black": black})
         return Response(result, status=status.HTTP_201_CREATED)
 
 
@@ -136,7 +136,7 @@ class BoardAppealsView(ScopedView):
         board = rows.board_get_for(user=user, board_id=id)
         account = account_get_for(user=user, account_id=data["account"]) if "account" in data else None
         appeal = appeal_file(actor=user, board=board, account=account, reason=data["reason"])
-        return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+        return Response(represent(AppealSerializer, appeal), status=status.HTTP_201_CREATED)
 
 
 class AppealDecideView(ScopedView):
@@ -160,4 +160,4 @@ class AppealDecideView(ScopedView):
             uphold=body.validated_data["uphold"],
             note=body.validated_data["note"],
         )
-        return Response(AppealDecisionSerializer({"appeal": appeal, "correction": correction}).data)
+        return Response(represent(AppealDecisionSerializer, {"appeal": appeal, "correction": correction}))

@@ -49,7 +49,7 @@ from sanzhi.api.points.serializers import (
 from sanzhi.api.points.views import ACCOUNT_ID, SCHEME_ID, TAGS, WRITE_ERRORS, SchemeDetailView, id_parameter
 from sanzhi.api.rows import node_for
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import Forbidden, NotFound
 from sanzhi.points import rules
 from sanzhi.points.schemes import (
@@ -77,7 +77,7 @@ STAR_ID = id_parameter(gettext_lazy("星级 id"))
 
 
 def _scheme_detail(request: Request, scheme_id: int) -> dict[str, Any]:
-    return SchemeDetailSerializer(rows.scheme_detail_for(user=request.user, scheme_id=scheme_id)).data
+    return represent(SchemeDetailSerializer, rows.scheme_detail_for(user=request.user, scheme_id=scheme_id))
 
 
 class TemplateListView(ScopedView):
@@ -102,7 +102,7 @@ class TemplateListView(ScopedView):
             }
             for t in TEMPLATES.values()
         ]
-        return Response(TemplateSerializer(templates, many=True).data)
+        return Response(represent(TemplateSerializer, templates, many=True))
 
 
 class SchemeAdoptView(ScopedView):
@@ -169,7 +169,7 @@ class CategoryCreateView(ScopedView):
         body.is_valid(raise_exception=True)
         scheme = rows.scheme_detail_for(user=request.user, scheme_id=id)
         category = category_create(actor=request.user, scheme=scheme, **body.validated_data)
-        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+        return Response(represent(CategorySerializer, category), status=status.HTTP_201_CREATED)
 
 
 class RuleCreateView(ScopedView):
@@ -191,7 +191,7 @@ class RuleCreateView(ScopedView):
         scheme = rows.scheme_detail_for(user=request.user, scheme_id=id)
         data["category"] = rows.category_of(scheme, data["category"])
         rule = rule_create(actor=request.user, scheme=scheme, **data)
-        return Response(RuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+        return Response(represent(RuleSerializer, rule), status=status.HTTP_201_CREATED)
 
 
 class RuleUpdateView(ScopedView):
@@ -221,7 +221,7 @@ class RuleUpdateView(ScopedView):
             rule = rule_update(actor=request.user, rule=rule, **data)
         if active is not None:
             rule = rule_set_active(actor=request.user, rule=rule, active=active)
-        return Response(RuleSerializer(rule).data)
+        return Response(represent(RuleSerializer, rule))
 
 
 class StarCreateView(ScopedView):
@@ -242,7 +242,7 @@ class StarCreateView(ScopedView):
         scheme = rows.scheme_detail_for(user=request.user, scheme_id=id)
         data["category"] = rows.category_of(scheme, data["category"])
         star = star_define(actor=request.user, scheme=scheme, **data)
-        return Response(StarSerializer(star).data, status=status.HTTP_201_CREATED)
+        return Response(represent(StarSerializer, star), status=status.HTTP_201_CREATED)
 
 
 class StarUpdateView(ScopedView):
@@ -264,7 +264,7 @@ class StarUpdateView(ScopedView):
         if "category" in data:
             data["category"] = rows.category_of(star.scheme, data["category"])
         star = star_update(actor=request.user, star=star, **data)
-        return Response(StarSerializer(star).data)
+        return Response(represent(StarSerializer, star))
 
 
 class StarsEvaluateView(ScopedView):
@@ -292,7 +292,7 @@ class StarsEvaluateView(ScopedView):
             month=body.validated_data["month"],
             force=body.validated_data["force"],
         )
-        return Response(StarEvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+        return Response(represent(StarEvaluationSerializer, evaluation), status=status.HTTP_201_CREATED)
 
 
 class RecultivationView(ScopedView):
@@ -313,7 +313,7 @@ class RecultivationView(ScopedView):
         items = recultivation_list(scheme, under=rows.points_node(user, query.get("node")))
         visible = [item for item in items if rules.can_view(user, item.account)]
         prefetch_related_objects([item.account for item in visible], "node")
-        return Response(RecultivationSerializer(visible, many=True).data)
+        return Response(represent(RecultivationSerializer, visible, many=True))
 
 
 class PlaqueView(ScopedView):
@@ -371,7 +371,7 @@ class TierCreateView(ScopedView):
         body.is_valid(raise_exception=True)
         scheme = rows.scheme_detail_for(user=request.user, scheme_id=id)
         tier = tier_define(actor=request.user, scheme=scheme, **body.validated_data)
-        return Response(TierSerializer(tier).data, status=status.HTTP_201_CREATED)
+        return Response(represent(TierSerializer, tier), status=status.HTTP_201_CREATED)
 
 
 class TiersAssignView(ScopedView):
@@ -392,7 +392,7 @@ class TiersAssignView(ScopedView):
         period = body.validated_data["period"]
         assigned = tiers_assign(actor=request.user, scheme=scheme, period=period)
         result = {"period": period, "assigned": len(assigned), "members": tier_members(scheme, period)}
-        return Response(TiersAssignResultSerializer(result).data)
+        return Response(represent(TiersAssignResultSerializer, result))
 
 
 class RankingView(ScopedView):
@@ -423,4 +423,4 @@ class RankingView(ScopedView):
         accounts = list(ranking(scheme=scheme, under=under, limit=query["limit"]))
         prefetch_related_objects(accounts, "node")
         ranked = [{"rank": i, "account": a} for i, a in enumerate(accounts, start=1)]
-        return Response(RankingRowSerializer(ranked, many=True).data)
+        return Response(represent(RankingRowSerializer, ranked, many=True))

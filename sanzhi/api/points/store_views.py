@@ -38,7 +38,7 @@ from sanzhi.api.points.serializers import (
 from sanzhi.api.points.views import TAGS, WRITE_ERRORS, id_parameter
 from sanzhi.api.rows import check_id
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import NotFound, ValidationFailed
 from sanzhi.points.models import Donor
 from sanzhi.points.selectors import scheme_list_for
@@ -114,7 +114,7 @@ class GoodsRestockView(ScopedView):
             kind=data["kind"],
         )
         movement.goods = rows.goods_get_for(user=request.user, goods_id=goods.pk)
-        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+        return Response(represent(StockMovementSerializer, movement), status=status.HTTP_201_CREATED)
 
 
 class RedemptionListView(ScopedView):
@@ -178,7 +178,8 @@ class RedemptionListView(ScopedView):
         created = redemption.created_at == now
         row = rows.redemption_get_for(user=request.user, redemption_id=redemption.pk)
         return Response(
-            RedemptionSerializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            represent(RedemptionSerializer, row),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
@@ -203,7 +204,7 @@ class RedemptionCancelView(ScopedView):
             reason=body.validated_data["reason"],
         )
         row = rows.redemption_get_for(user=request.user, redemption_id=redemption.pk)
-        return Response(RedemptionSerializer(row).data)
+        return Response(represent(RedemptionSerializer, row))
 
 
 class RedemptionPickupView(ScopedView):
@@ -221,7 +222,7 @@ class RedemptionPickupView(ScopedView):
     def post(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
         redemption = redemption_pickup(actor=request.user, redemption_id=check_id(id, _("兑换单不存在")))
         row = rows.redemption_get_for(user=request.user, redemption_id=redemption.pk)
-        return Response(RedemptionSerializer(row).data)
+        return Response(represent(RedemptionSerializer, row))
 
 
 class StatsView(ScopedView):
@@ -251,7 +252,7 @@ class StatsView(ScopedView):
                 schemes = schemes.filter(node_path__startswith=node.path)
             scheme_ids = sorted(schemes.values_list("pk", flat=True))
         numbers = store_stats(scheme_ids=scheme_ids, period=query.get("period") or None).as_dict()
-        return Response(StatsSerializer({**numbers, "schemes": scheme_ids}).data)
+        return Response(represent(StatsSerializer, {**numbers, "schemes": scheme_ids}))
 
 
 # ---- setting the store up --------------------------------------------------------------------------
@@ -279,7 +280,7 @@ class GoodsView(GoodsListView):
         data["min_tier"] = rows.tier_of_scheme(scheme, data.get("min_tier"))
         goods = goods_create(actor=request.user, scheme=scheme, **data)
         row = rows.goods_get_for(user=request.user, goods_id=goods.pk)
-        return Response(GoodsSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(represent(GoodsSerializer, row), status=status.HTTP_201_CREATED)
 
 
 class GoodsUpdateView(ScopedView):
@@ -304,7 +305,7 @@ class GoodsUpdateView(ScopedView):
         if "min_tier" in data:
             data["min_tier"] = rows.tier_of_scheme(goods.scheme, data["min_tier"])
         goods_update(actor=request.user, goods_id=goods.pk, **data)
-        return Response(GoodsSerializer(rows.goods_get_for(user=request.user, goods_id=goods.pk)).data)
+        return Response(represent(GoodsSerializer, rows.goods_get_for(user=request.user, goods_id=goods.pk)))
 
 
 class DonorListView(ScopedView):
@@ -339,7 +340,7 @@ class DonorListView(ScopedView):
         data = dict(body.validated_data)
         node = rows.points_node(request.user, data.pop("node"))
         donor = donor_create(actor=request.user, node=node, **data)
-        return Response(DonorSerializer(donor).data, status=status.HTTP_201_CREATED)
+        return Response(represent(DonorSerializer, donor), status=status.HTTP_201_CREATED)
 
 
 class WindowListView(ScopedView):
@@ -377,4 +378,4 @@ class WindowListView(ScopedView):
         scheme = rows.scheme_of(request.user, data.pop("scheme"))
         assert scheme is not None
         window = window_create(actor=request.user, scheme=scheme, **data)
-        return Response(WindowSerializer(window).data, status=status.HTTP_201_CREATED)
+        return Response(represent(WindowSerializer, window), status=status.HTTP_201_CREATED)

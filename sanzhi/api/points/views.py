@@ -37,7 +37,7 @@ from sanzhi.api.points.serializers import (
 )
 from sanzhi.api.rows import check_id
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import NotFound
 from sanzhi.points import rules
 from sanzhi.points.ledger import EVIDENCE_TYPES, points_decide, points_record, points_reverse
@@ -94,7 +94,7 @@ class SchemeDetailView(ScopedView):
     )
     def get(self, request: Request, id: int, *args: Any, **kwargs: Any) -> Response:
         scheme = rows.scheme_detail_for(user=request.user, scheme_id=id)
-        return Response(SchemeDetailSerializer(scheme).data)
+        return Response(represent(SchemeDetailSerializer, scheme))
 
 
 class AccountListView(ScopedView):
@@ -138,7 +138,7 @@ class AccountDetailView(ScopedView):
         account.tier = tier_of(account, timezone.now())  # type: ignore[attr-defined]
         account.can_record = rules.can_record(user, account)  # type: ignore[attr-defined]
         account.can_redeem = rules.can_redeem(user, account)  # type: ignore[attr-defined]
-        return Response(AccountDetailSerializer(account).data)
+        return Response(represent(AccountDetailSerializer, account))
 
 
 class AccountEntriesView(ScopedView):
@@ -187,7 +187,7 @@ class EntryCreateView(ScopedView):
             approve=data["approve"],
         )
         (row,) = rows.entries_by_id(user=request.user, ids=[claim.pk])
-        return Response(EntrySerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(represent(EntrySerializer, row), status=status.HTTP_201_CREATED)
 
 
 class EntryDecideView(ScopedView):
@@ -216,7 +216,7 @@ class EntryDecideView(ScopedView):
             note=data.get("note", ""),
         )
         entries = rows.entries_by_id(user=request.user, ids=[e.pk for e in decisions])
-        return Response(DecideResultSerializer({"entries": entries}).data)
+        return Response(represent(DecideResultSerializer, {"entries": entries}))
 
 
 class EntryReverseView(ScopedView):
@@ -238,7 +238,7 @@ class EntryReverseView(ScopedView):
             actor=request.user, entry_id=check_id(id, _("积分申报不存在")), note=body.validated_data["note"]
         )
         (row,) = rows.entries_by_id(user=request.user, ids=[reversal.pk])
-        return Response(EntrySerializer(row).data)
+        return Response(represent(EntrySerializer, row))
 
 
 _EVIDENCE_MEDIA = sorted(EVIDENCE_TYPES | {"application/octet-stream"})

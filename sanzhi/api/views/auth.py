@@ -18,6 +18,7 @@ from sanzhi.api.rows import client_ip
 from sanzhi.api.schema import errors
 from sanzhi.api.serializers import TokenRequestSerializer, TokenResponseSerializer
 from sanzhi.api.services import api_token_issue, api_token_revoke
+from sanzhi.api.views.base import represent
 
 
 class TokenView(APIView):
@@ -55,7 +56,7 @@ class TokenView(APIView):
         )
         token = api_token_issue(user=user, ip=client_ip(request))
         payload = {"token": token.key, "user": user}
-        return Response(TokenResponseSerializer(payload).data)
+        return Response(represent(TokenResponseSerializer, payload))
 
     @extend_schema(
         operation_id="auth_token_destroy",

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from sanzhi.api.schema import errors
 from sanzhi.api.ticket_rows import category_tree, department_list
 from sanzhi.api.ticket_serializers import CategoryTreeSerializer, DepartmentSerializer
+from sanzhi.api.views.base import represent
 from sanzhi.tickets.selectors import category_list
 
 
@@ -27,7 +28,7 @@ class CategoryListView(APIView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rows = category_tree(list(category_list(active_only=True)))
-        return Response(CategoryTreeSerializer(rows, many=True).data)
+        return Response(represent(CategoryTreeSerializer, rows, many=True))
 
 
 class DepartmentListView(APIView):
@@ -38,4 +39,4 @@ class DepartmentListView(APIView):
         tags=["tickets"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(DepartmentSerializer(department_list(), many=True).data)
+        return Response(represent(DepartmentSerializer, department_list(), many=True))

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from sanzhi.api.kpi_serializers import KpiQuerySerializer, KpiReportSerializer, report_payload
 from sanzhi.api.rows import _NODE_CODE
 from sanzhi.api.schema import READ_ERRORS, errors
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import NotFound
 from sanzhi.reports.ticket_kpis import kpi_report_for, kpi_summary_sentence
 
@@ -46,4 +46,4 @@ class KpiView(ScopedView):
             granularity=query.get("granularity", ""),
         )
         payload = report_payload(report, kpi_summary_sentence(report.totals))
-        return Response(KpiReportSerializer(payload).data)
+        return Response(represent(KpiReportSerializer, payload))

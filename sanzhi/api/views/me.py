@@ -14,6 +14,7 @@ from sanzhi.accounts.roles import GRANTS, Capability, Role
 from sanzhi.accounts.scoping import assignments_of, roles_at
 from sanzhi.api.schema import errors
 from sanzhi.api.serializers import MeSerializer
+from sanzhi.api.views.base import represent
 from sanzhi.grids.selectors import assignment_nodes_of
 
 _ROLE_LABELS = dict(Role.choices)
@@ -66,4 +67,4 @@ class MeView(APIView):
         tags=["auth"],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(MeSerializer(me_payload(request.user)).data)
+        return Response(represent(MeSerializer, me_payload(request.user)))

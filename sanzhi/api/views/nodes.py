@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from sanzhi.api.rows import node_for, node_rows
 from sanzhi.api.schema import READ_ERRORS, errors
 from sanzhi.api.serializers import NodeListQuerySerializer, NodeSerializer
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.grids.selectors import node_children_for, node_roots_for
 
 CODE_PARAMETER = OpenApiParameter(
@@ -58,4 +58,4 @@ class NodeDetailView(ScopedView):
     def get(self, request: Request, code: str, *args: Any, **kwargs: Any) -> Response:
         node = node_for(user=request.user, code=code)
         (row,) = node_rows(user=request.user, nodes=[node])
-        return Response(NodeSerializer(row).data)
+        return Response(represent(NodeSerializer, row))

@@ -30,7 +30,7 @@ from sanzhi.api.serializers import (
     ResidentSerializer,
     RevealQuerySerializer,
 )
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.grids.models import Node
 from sanzhi.people.selectors import household_get_for, household_list_for, resident_get_for, resident_list_for
 
@@ -91,7 +91,7 @@ class HouseholdDetailView(ScopedView):
             reason=query.get("reason", ""),
         )
         return Response(
-            HouseholdDetailSerializer(household_row(household, user=request.user, members=members)).data
+            represent(HouseholdDetailSerializer, household_row(household, user=request.user, members=members))
         )
 
 
@@ -139,4 +139,4 @@ class ResidentDetailView(ScopedView):
         (view,) = resident_views(
             request=request, residents=[resident], reveal=query["reveal"], reason=query.get("reason", "")
         )
-        return Response(ResidentDetailSerializer(view).data)
+        return Response(represent(ResidentDetailSerializer, view))

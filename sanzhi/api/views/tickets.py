@@ -52,7 +52,7 @@ from sanzhi.api.ticket_serializers import (
     TransferSerializer,
     VoidSerializer,
 )
-from sanzhi.api.views.base import ScopedView
+from sanzhi.api.views.base import ScopedView, represent
 from sanzhi.core.errors import NotFound, ValidationFailed
 from sanzhi.people.selectors import household_get_for
 from sanzhi.tickets import rules, services
@@ -71,7 +71,7 @@ def _ticket(request: Request, pk: int) -> Ticket:
 
 
 def _detail(request: Request, ticket: Ticket) -> dict[str, Any]:
-    return TicketDetailSerializer(ticket_detail_row(request, ticket)).data
+    return represent(TicketDetailSerializer, ticket_detail_row(request, ticket))
 
 
 class TicketListView(ScopedView):
@@ -306,7 +306,7 @@ class TicketActionView(ScopedView):
         body.is_valid(raise_exception=True)
         ticket = self.step.run(request, _ticket(request, id), dict(body.validated_data))
         result = ActionResult(ticket=ticket, event=last_event_row(ticket))
-        return Response(TicketActionResultSerializer(result).data)
+        return Response(represent(TicketActionResultSerializer, result))
 
 
 def action_view(step: Step) -> type[TicketActionView]:
