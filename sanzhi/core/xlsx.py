@@ -35,11 +35,10 @@ from sanzhi.core.xlsx_scan import (
     NotPlain,
     RowScanner,
     blocks,
-    iso_date,
     letters_to_index,
     patterns,
-    serial_to_date,
     text_of,
+    typed_value,
 )
 
 _REL_NS = (
@@ -341,25 +340,9 @@ class XlsxSheet:
 
         def cell_value() -> Any:
             raw = parts[0] if len(parts) == 1 else "".join(parts)
-            if kind == "s":
-                return shared[int(raw)] if raw else None
             if kind == "inlineStr" or kind == "str":
-                return raw
-            if not raw:
-                return None
-            if kind == "n":
-                if style is not None and style in date_styles:
-                    return serial_to_date(float(raw), epoch)
-                try:
-                    return int(raw)
-                except ValueError:
-                    number = float(raw)
-                    return int(number) if number.is_integer() else number
-            if kind == "b":
-                return "TRUE" if raw == "1" else "FALSE"
-            if kind == "d":
-                return iso_date(raw)
-            return raw  # "e": the error as Excel shows it (#N/A, #DIV/0! ...)
+                return raw  # expat has unescaped it already
+            return typed_value(kind, style, raw, shared, date_styles, epoch)
 
         parser = expat.ParserCreate(namespace_separator="}")
         parser.buffer_text = True

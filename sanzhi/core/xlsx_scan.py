@@ -275,28 +275,42 @@ class RowScanner:
 
     def _value(self, kind: str, style: str | None, raw: str) -> Any:
         """A cell's value from its type, style and ``<v>`` text (inline strings aside)."""
-        if not raw:
-            return None
-        if kind == "s":
-            return self.shared[int(raw)]
-        if kind == "n":
-            if style is not None and style in self.date_styles:
-                return serial_to_date(float(raw), self.epoch)
-            try:
-                return int(raw)
-            except ValueError:
-                value = float(raw)
-                return int(value) if value.is_integer() else value
-        if kind == "b":
-            return "TRUE" if raw == "1" else "FALSE"
-        if kind == "d":
-            return iso_date(raw)
-        # "str" (a formula's text) and "e" (#N/A, #DIV/0! ...), as shown
-        return html.unescape(raw) if "&" in raw else raw
+        value = typed_value(kind, style, raw, self.shared, self.date_styles, self.epoch)
+        if kind in TYPED or not value or "&" not in value:
+            return value
+        return html.unescape(value)  # "str" (a formula's text) and "e" (#N/A …), as shown
+
+
+TYPED = frozenset({"s", "n", "b", "d"})
+
+
+def typed_value(
+    kind: str, style: str | None, raw: str, shared: list[str], date_styles: frozenset[str], epoch: dt.datetime
+) -> Any:
+    """The value of a shared-string, number, boolean or ISO-date cell from its ``<v>`` text (None
+    when empty); the text itself for any other type. Both readers of the sheet use it."""
+    if not raw:
+        return None
+    if kind == "s":
+        return shared[int(raw)]
+    if kind == "n":
+        if style is not None and style in date_styles:
+            return serial_to_date(float(raw), epoch)
+        try:
+            return int(raw)
+        except ValueError:
+            value = float(raw)
+            return int(value) if value.is_integer() else value
+    if kind == "b":
+        return "TRUE" if raw == "1" else "FALSE"
+    if kind == "d":
+        return iso_date(raw)
+    return raw
 
 
 __all__ = [
     "BLOCK",
+    "TYPED",
     "NotPlain",
     "RowScanner",
     "blocks",
@@ -305,4 +319,5 @@ __all__ = [
     "patterns",
     "serial_to_date",
     "text_of",
+    "typed_value",
 ]
