@@ -37,6 +37,7 @@ from sanzhi.core.xlsx_scan import (
     blocks,
     letters_to_index,
     patterns,
+    place,
     text_of,
     typed_value,
 )
@@ -318,15 +319,7 @@ class XlsxSheet:
             nonlocal collecting, in_rph
             tag = tags[name]
             if tag == "c":
-                value = cell_value()
-                width = len(cells)
-                if col == width:
-                    cells.append(value)
-                elif col > width:
-                    cells.extend([None] * (col - width))
-                    cells.append(value)
-                elif col >= 0:
-                    cells[col] = value
+                place(cells, col, cell_value())
             elif tag == "v" or tag == "t":
                 collecting = False
             elif tag == "row":

@@ -136,6 +136,19 @@ def letters_to_index(letters: str) -> int:
     return n - 1
 
 
+def place(cells: list[Any], col: int, value: Any) -> None:
+    """Put a cell's value at its column of the row (A = 0), missing cells before it as None; a
+    cell without a column (col < 0) is dropped."""
+    width = len(cells)
+    if col == width:
+        cells.append(value)
+    elif col > width:
+        cells.extend([None] * (col - width))
+        cells.append(value)
+    elif col >= 0:
+        cells[col] = value
+
+
 def _cell_attrs(attrs: str) -> tuple[str | None, str, str | None]:
     """(style, type, reference) from a cell's attributes other than a leading r="A1"."""
     found = dict(_ATTR_RE.findall(attrs))
@@ -206,7 +219,7 @@ class RowScanner:
             if col is None:
                 col = letter_index[letters] = letters_to_index(letters)
             value = strings[int(text)] if shared else text
-            width = len(cells)
+            width = len(cells)  # place(), inline: this loop runs for every cell of a big sheet
             if col == width:
                 cells.append(value)
             elif col > width:
@@ -262,14 +275,7 @@ class RowScanner:
                 else:
                     raw = v
                 value = self._value(kind, style, raw)
-            width = len(cells)
-            if col == width:
-                cells.append(value)
-            elif col > width:
-                cells.extend([None] * (col - width))
-                cells.append(value)
-            elif col >= 0:
-                cells[col] = value
+            place(cells, col, value)
         if cells is not None:
             yield self.number, cells
 
@@ -317,6 +323,7 @@ __all__ = [
     "iso_date",
     "letters_to_index",
     "patterns",
+    "place",
     "serial_to_date",
     "text_of",
     "typed_value",
