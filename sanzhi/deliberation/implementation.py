@@ -27,6 +27,7 @@ from sanzhi.deliberation.models import (
     TaskUpdate,
 )
 from sanzhi.deliberation.states import Act, allows
+from sanzhi.deliberation.transitions import task_move
 
 MAX_TEXT = 5000
 
@@ -108,7 +109,7 @@ def task_progress(
     locked.progress = progress
     fields = ["progress", "updated_at"]
     if progress == 100:
-        locked.status = TaskStatus.DONE
+        task_move(locked, TaskStatus.DONE)
         locked.done_at = now
         fields += ["status", "done_at"]
     locked.save(update_fields=fields)

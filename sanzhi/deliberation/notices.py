@@ -51,6 +51,7 @@ from sanzhi.deliberation.models import (
     Task,
 )
 from sanzhi.deliberation.states import Act, allows
+from sanzhi.deliberation.transitions import notice_move, objection_move
 from sanzhi.disclosure import chain
 from sanzhi.disclosure.models import PublicationKind
 
@@ -310,9 +311,7 @@ def objection_decide(
         if not allows(step.stage.kind, Act.DECIDE_OBJECTION):
             raise ValidationFailed(_("该环节不接受异议"), code="stage_not_notice")
     locked = Objection.objects.select_for_update().get(pk=objection.pk)
-    if locked.status != ObjectionStatus.PENDING:
-        raise Conflict(_("该异议已处理"), code="objection_decided", data={"objection": locked.pk})
-    locked.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
+    objection_move(locked, ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED)
     locked.reply = reply
     locked.decided_by = _user(actor)
     locked.decided_at = now
@@ -327,7 +326,7 @@ def objection_decide(
         data=data,
     )
     if uphold and notice.status == NoticeStatus.OPEN:
-        notice.status = NoticeStatus.RETURNED
+        notice_move(notice, NoticeStatus.RETURNED)
         notice.save(update_fields=["status", "updated_at"])
         matter_event(matter, action="notice_returned", actor=actor, now=now, step=step, data=data)
         flow.step_finish(actor=actor, step=step, outcome=StepStatus.RETURNED, note=reply, data=data, now=now)
@@ -355,7 +354,7 @@ def _close(notice: Notice, *, actor: Any, now: dt.datetime) -> Notice:
             code="objection_pending",
             data={"pending": counts[ObjectionStatus.PENDING]},
         )
-    notice.status = NoticeStatus.CLOSED
+    notice_move(notice, NoticeStatus.CLOSED)
     notice.save(update_fields=["status", "updated_at"])
     data = {"notice": notice.pk, "objections": counts}
     matter_event(matter, action="notice_closed", actor=actor, now=now, step=step, data=data)
