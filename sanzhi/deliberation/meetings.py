@@ -50,6 +50,7 @@ from sanzhi.deliberation.models import (
     StepStatus,
 )
 from sanzhi.deliberation.states import Act, allows
+from sanzhi.deliberation.transitions import meeting_closed, meeting_move
 
 MAX_TITLE = 200
 MAX_PLACE = 100
@@ -70,21 +71,15 @@ def _wrong_stage(step: MatterStep) -> ValidationFailed:
     )
 
 
-def _closed(meeting: Meeting) -> Conflict:
-    return Conflict(
-        _("会议已表决或已取消"), code="meeting_closed", data={"meeting": meeting.pk, "status": meeting.status}
-    )
-
-
 def _lock(meeting: Meeting) -> tuple[Matter, MatterStep, Meeting]:
     """Lock matter → step (open) → meeting, and check the meeting still takes attendance and votes."""
     status = Meeting.objects.filter(pk=meeting.pk).values_list("status", flat=True).first()
     if status != MeetingStatus.SCHEDULED:
-        raise _closed(meeting)
+        raise meeting_closed(meeting)
     matter, step = flow.lock_open_step(MatterStep.objects.get(pk=meeting.step_id))
     locked = Meeting.objects.select_for_update().select_related("body").get(pk=meeting.pk)
     if locked.status != MeetingStatus.SCHEDULED:
-        raise _closed(locked)
+        raise meeting_closed(locked)
     return matter, step, locked
 
 
@@ -214,9 +209,7 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str, now: dt.datetim
     matter = Matter.objects.select_for_update().get(pk=meeting.step.matter_id)
     step = MatterStep.objects.select_for_update().get(pk=meeting.step_id)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if meeting.status != MeetingStatus.SCHEDULED:
-        raise _closed(meeting)
-    meeting.status = MeetingStatus.CANCELLED
+    meeting_move(meeting, MeetingStatus.CANCELLED)
     meeting.save(update_fields=["status", "updated_at"])
     matter_event(
         matter,
@@ -476,7 +469,7 @@ def meeting_decide(*, actor: Any, meeting: Meeting, now: dt.datetime | None = No
             code="count_exceeds_present",
             data={"counted": cast, "present": count.present},
         )
-    meeting.status = MeetingStatus.DECIDED
+    meeting_move(meeting, MeetingStatus.DECIDED)
     meeting.result = MeetingResult.PASSED if verdict.passed else MeetingResult.FAILED
     meeting.present = count.present
     meeting.votes_for, meeting.votes_against, meeting.votes_abstain = (
@@ -555,14 +548,8 @@ def meeting_sign(*, actor: Any, meeting: Meeting, minutes: str, now: dt.datetime
     meeting = Meeting.objects.select_for_update().select_related("step__stage").get(pk=meeting.pk)
     if not allows(meeting.step.stage.kind, Act.SIGN):
         raise _wrong_stage(meeting.step)
-    if meeting.status == MeetingStatus.SIGNED:
-        raise Conflict(_("会议记录已签字"), code="meeting_signed", data={"meeting": meeting.pk})
-    if meeting.status != MeetingStatus.DECIDED:
-        raise Conflict(
-            _("会议表决后才能签署会议记录"), code="meeting_not_decided", data={"meeting": meeting.pk}
-        )
+    meeting_move(meeting, MeetingStatus.SIGNED)
     meeting.minutes = minutes
-    meeting.status = MeetingStatus.SIGNED
     meeting.signed_by = actor
     meeting.signed_at = now
     meeting.save(update_fields=["minutes", "status", "signed_by", "signed_at", "updated_at"])

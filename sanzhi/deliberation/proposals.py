@@ -29,6 +29,7 @@ from sanzhi.deliberation.models import (
     StepStatus,
 )
 from sanzhi.deliberation.states import Act, allows
+from sanzhi.deliberation.transitions import saying_move
 from sanzhi.grids.models import Node
 
 MAX_TEXT = 5000
@@ -107,7 +108,7 @@ def saying_answer(*, actor: Any, saying: Saying, reply: str) -> Saying:
         raise Forbidden(_("无权处理该说事"), code="forbidden")
     reply = _text(reply, field_name="reply", message=_("请填写答复（不超过5000字）"))
     locked = _lock_new_saying(saying)
-    locked.status = Saying.Status.ANSWERED
+    saying_move(locked, Saying.Status.ANSWERED)
     locked.reply = reply
     locked.answered_by = _user(actor)
     locked.save(update_fields=["status", "reply", "answered_by", "updated_at"])
@@ -149,7 +150,7 @@ def saying_accept(
         source=MatterSource.SAYING,
         now=now,
     )
-    locked.status = Saying.Status.ACCEPTED
+    saying_move(locked, Saying.Status.ACCEPTED)
     locked.matter = matter
     locked.answered_by = _user(actor)
     locked.save(update_fields=["status", "matter", "answered_by", "updated_at"])
