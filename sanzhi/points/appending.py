@@ -2,8 +2,8 @@
 
 Callers hold the accounts' locks (and the goods'); ``append`` takes the scheme's chain head last,
 as the domain's lock order says (redemption → accounts by id → goods by id → head). On PostgreSQL
-an append is two statements (``_append_merged``); elsewhere the portable path does the same writes
-one by one.
+an append is one statement, sealed by the database (``_append_merged``); elsewhere the portable
+path does the same writes one by one and seals in Python (``chain.seal``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import F
 
 from sanzhi.points import sql
-from sanzhi.points.chain import seal
+from sanzhi.points.chain import seal, sealing_parts
 from sanzhi.points.models import Account, Entry, Rule
 
 
@@ -48,15 +48,17 @@ class Line:
 
 @dataclass
 class Prelude:
-    """Writes that must come before the head's lock, sent in the head's statement (PostgreSQL only):
-    CTEs that the head query joins, so they run before it locks the head, and the columns they
-    return, handed to ``done`` with the entries before these are sealed."""
+    """Writes that must come before the head's lock, sent in the append's statement (PostgreSQL
+    only): CTEs that the head query joins, so they run before it locks the head; the columns they
+    return, handed to ``done`` with the sealed entries; and ``redemption``, an expression over the
+    joins for the entries' redemption id, which their hashes cover."""
 
     ctes: list[str]
     params: list[Any]
     joins: str
     returns: str
     done: Callable[[Sequence[Any], list[Entry]], None]
+    redemption: str = ""
 
 
 def append(
@@ -107,21 +109,24 @@ def append(
     return entries
 
 
-# A service's append (a claim and its approval, a redemption, a reversal) goes to PostgreSQL as two
-# statements; a review batch larger than this takes the portable path.
+# A service's append (a claim and its approval, a redemption, a reversal) goes to PostgreSQL as one
+# statement; a review batch larger than this takes the portable path.
 _MERGE_MAX = 20
 
 
 def _append_merged(
     scheme_id: int, entries: list[Entry], lines: Sequence[Line], apply_deltas: bool, prelude: Prelude | None
 ) -> None:
-    """``append`` on PostgreSQL in two statements: (1) move the balances, lock the head and draw the
-    entries' ids from their sequence; (2) insert the sealed entries and move the head. The same
-    rows, locks and hashes as the portable path, which needs up to six statements for an award.
+    """``append`` on PostgreSQL in one statement, sealed by the database: move the balances, lock
+    the head, draw the entries' ids from their sequence, hash each entry onto the chain from the
+    text ``chain.sealing_parts`` encodes around what only the database knows (its seq and prev_hash,
+    the claim an approval decides, the redemption the prelude inserts), insert the entries and move
+    the head. The same rows, locks and hashes as the portable path, which needs up to six
+    statements for an award; the head is held from its lock to the commit, nothing else between.
 
-    The balance updates are CTEs the head query does not read, so PostgreSQL runs them when that
-    query ends, with the head locked; they touch only rows of accounts this transaction has locked
-    already, so no writer can be queued on them while it holds the head.
+    The balance updates are CTEs nothing reads: PostgreSQL runs them to the end with the statement.
+    They touch only rows of accounts this transaction has locked already, so no writer can be
+    queued on them while it holds the head.
     """
     ctes: list[str] = list(prelude.ctes) if prelude else []
     params: list[Any] = list(prelude.params) if prelude else []
@@ -142,27 +147,43 @@ def _append_merged(
                 f"c AS ({_CATEGORY_UPSERT.format(rows=', '.join(['(%s, %s, %s)'] * len(by_category)))})"
             )
             params += [v for (a, c), points in by_category.items() for v in (a, c, points)]
-    with_ = f"WITH {', '.join(ctes)} " if ctes else ""
-    head = _HEAD_LOCK_WITH_IDS.format(
-        sequence=_entry_sequence(),
-        returns=f", {prelude.returns}" if prelude else "",
-        joins=f", {prelude.joins}" if prelude else "",
+    ctes.append(
+        "h AS ("
+        + _HEAD_LOCK_WITH_IDS.format(
+            sequence=_entry_sequence(),
+            redemption=prelude.redemption if prelude and prelude.redemption else "NULL::bigint",
+            returns=f", {prelude.returns}" if prelude else "",
+            joins=f", {prelude.joins}" if prelude else "",
+        )
+        + ")"
     )
+    params += [len(entries), scheme_id]
+    definitions, columns = sql.recordset(Entry, _SEALED)
+    extra = []
+    for n, (entry, line) in enumerate(zip(entries, lines, strict=True), 1):
+        p0, p1, p2 = sealing_parts(entry)
+        target_n = line.target_line + 1 if line.target_line is not None else None
+        extra.append({"n": n, "target_n": target_n, "p0": p0, "p1": p1, "p2": p2})
+    ctes.append(
+        f"x AS (SELECT * FROM json_to_recordset(%s::json) AS x(n int, target_n int, p0 text, p1 text,"
+        f" p2 text, {definitions}))"
+    )
+    params.append(sql.records(Entry, entries, _SEALED, extra=extra))
+    ctes.append(_SEAL)
+    ctes.append(_insert_sealed(columns))
+    params += [scheme_id, len(entries)]
     with sql.cursor() as cursor:
-        cursor.execute(with_ + head, [*params, len(entries), scheme_id])
-        seq, prev, ids, *returned = cursor.fetchone()
+        cursor.execute(f"WITH RECURSIVE {', '.join(ctes)} {_HEAD_MOVE_SEALED}", params)
+        hashes, seq, prev, ids, _redemption, *returned = cursor.fetchone()
     if prelude:
         prelude.done(returned, entries)
-    for entry, pk in zip(entries, ids, strict=True):
-        entry.pk = pk
-    for entry, line in zip(entries, lines, strict=True):
+    for entry, line, pk, hash_ in zip(entries, lines, ids, hashes, strict=True):
         if line.target_line is not None:
             entry.target = entries[line.target_line]
         seq += 1
-        prev = seal(entry, seq=seq, prev_hash=prev)
-    insert, params = sql.insert_values(Entry, entries, with_pk=True)
-    with sql.cursor() as cursor:
-        cursor.execute(f"WITH e AS ({insert}) {_HEAD_MOVE}", [*params, seq, prev, scheme_id])
+        entry.seq, entry.prev_hash, entry.hash = seq, prev, hash_
+        prev = hash_
+        entry.pk = pk
     sql.saved(entries, ids)
 
 
@@ -245,11 +266,43 @@ def _deltas(entries: Iterable[Entry]) -> tuple[dict[int, list[int]], dict[tuple[
 
 _HEAD_LOCK = "SELECT head_seq, head_hash FROM points_scheme WHERE id = %s"
 # PostgreSQL: the head and the ids the entries will have, from the entries' own sequence (in order,
-# as a multi-row INSERT would draw them), so an approval can hash its claim's id before either is
-# inserted and both go in one statement.
+# as a multi-row INSERT would draw them), so an approval's hash can hold its claim's id before
+# either is inserted; with the id of what a prelude inserted for the entries (a redemption).
 _HEAD_LOCK_WITH_IDS = (
     "SELECT s.head_seq, s.head_hash, ARRAY(SELECT nextval('{sequence}'::regclass)"
-    " FROM generate_series(1, %s)){returns} FROM points_scheme s{joins} WHERE s.id = %s FOR UPDATE OF s"
+    " FROM generate_series(1, %s)) AS ids, {redemption} AS redemption{returns}"
+    " FROM points_scheme s{joins} WHERE s.id = %s FOR UPDATE OF s"
+)
+# The chain from the head: entry n's hash over its parts (x, from chain.sealing_parts) with its seq,
+# the claim it decides (its own target_id, or the id drawn in h for the line it names), its
+# redemption and the hash before it (chain.sealed_hash says the same in Python).
+_SEAL = (
+    "k (n, seq, hash, prev, target, redemption) AS ("
+    "SELECT 0, h.head_seq, h.head_hash::text, NULL::text, NULL::bigint, NULL::bigint FROM h"
+    " UNION ALL SELECT x.n, k.seq + 1, encode(sha256(convert_to(concat(x.p0, k.seq + 1, x.p1,"
+    " coalesce(t.target::text, 'null'), ',', coalesce(t.redemption::text, 'null'), x.p2, k.hash, '\"]'),"
+    " 'UTF8')), 'hex'), k.hash, t.target, t.redemption"
+    " FROM k INNER JOIN x ON x.n = k.n + 1 CROSS JOIN h CROSS JOIN LATERAL (SELECT"
+    " coalesce(x.target_id, h.ids[x.target_n]) AS target,"
+    " coalesce(x.redemption_id, h.redemption) AS redemption) t)"
+)
+# The columns the database fills in (the id too); the rest come in x.
+_SEALED = ("seq", "prev_hash", "hash")
+_FROM_CHAIN = {'"target_id"', '"redemption_id"'}
+
+
+def _insert_sealed(columns: list[str]) -> str:
+    rest = [c for c in columns if c not in _FROM_CHAIN]
+    return (
+        "e AS (INSERT INTO points_entry (id, seq, prev_hash, hash, target_id, redemption_id,"
+        f" {', '.join(rest)}) SELECT h.ids[x.n], k.seq, k.prev, k.hash, k.target, k.redemption,"
+        f" {', '.join('x.' + c for c in rest)} FROM x INNER JOIN k ON k.n = x.n CROSS JOIN h)"
+    )
+
+
+_HEAD_MOVE_SEALED = (
+    "UPDATE points_scheme s SET head_seq = k.seq, head_hash = k.hash FROM k, h WHERE s.id = %s AND k.n = %s"
+    " RETURNING (SELECT array_agg(j.hash ORDER BY j.n) FROM k j WHERE j.n > 0), h.*"
 )
 _sequences: dict[str, str] = {}
 

@@ -60,6 +60,46 @@ def entry_hash(entry: Entry) -> str:
     return hash_values(_hashed(entry))
 
 
+# On PostgreSQL the database seals an append (``appending._append_merged``): the head, the entries'
+# ids and a redemption's id are known only there. These are the hashed fields it fills in; the
+# text between them is encoded here, by the same encoder, so both ways hash the same bytes.
+_SEQ, _TARGET, _REDEMPTION, _PREV = 1, 6, 7, len(HASHED_FIELDS) - 1
+if tuple(HASHED_FIELDS[i] for i in (_SEQ, _TARGET, _REDEMPTION, _PREV)) != (
+    "seq",
+    "target_id",
+    "redemption_id",
+    "prev_hash",
+):
+    raise ImportError("chain.sealing_parts assumes where seq, target_id, redemption_id and prev_hash lie")
+
+
+def sealing_parts(entry: Entry) -> tuple[str, str, str]:
+    """The canonical array's text around what the database fills in: (before ``seq``; between
+    ``seq`` and ``target_id``; between ``redemption_id`` and ``prev_hash``'s hex digits). The
+    payload is ``p0 + seq + p1 + target + "," + redemption + p2 + prev_hash + '"]'``, each of
+    ``target`` and ``redemption`` a number or ``null`` (``sealed_hash``)."""
+    values = _hashed(entry)
+    encode = _ENCODER.encode
+    return (
+        f"[{encode(values[0])},",
+        f",{encode(values[_SEQ + 1 : _TARGET])[1:-1]},",
+        f',{encode([_canonical(v) for v in values[_REDEMPTION + 1 : _PREV]])[1:-1]},"',
+    )
+
+
+def sealed_hash(
+    parts: tuple[str, str, str], seq: int, target: int | None, redemption: int | None, prev: str
+) -> str:
+    """What the database computes from ``sealing_parts`` (``appending._SEAL``), in Python."""
+    p0, p1, p2 = parts
+    payload = f'{p0}{seq}{p1}{_json_int(target)},{_json_int(redemption)}{p2}{prev}"]'
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
 def seal(entry: Entry, *, seq: int, prev_hash: str) -> str:
     """Give an unsaved entry its place in the chain; returns its hash (the new head)."""
     entry.seq = seq

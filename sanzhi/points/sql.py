@@ -12,8 +12,10 @@ server more than executing it.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -251,6 +253,63 @@ def insert_values(
     slots = ["%s"] * with_pk + [expressions.get(attname, "%s") for attname, _ in prep]
     row = "(" + ", ".join(slots) + ")"
     return f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row] * len(instances)), params
+
+
+# ---------------------------------------------------------------- rows as one JSON parameter
+
+
+def recordset(model: type[Model], leave_out: Collection[str] = ()) -> tuple[str, list[str]]:
+    """For PostgreSQL's ``json_to_recordset``: the column definitions (``"col" type, …``) of the
+    model's columns but the id and ``leave_out`` (attnames), and their quoted names, in one order.
+    Many rows then go to the server as one parameter (``records``), typed by the definitions."""
+    key = (model, frozenset(leave_out), connection.vendor)
+    found = _recordsets.get(key)
+    if found is None:
+        qn = connection.ops.quote_name
+        fields = _record_fields(model, leave_out)
+        found = _recordsets[key] = (
+            ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in fields),
+            [qn(f.column) for f in fields],
+        )
+    return found
+
+
+def records(
+    model: type[Model],
+    instances: Sequence[Model],
+    leave_out: Collection[str] = (),
+    *,
+    extra: Sequence[dict[str, Any]] = (),
+) -> str:
+    """The instances' values (as ``recordset`` lists them, by column name, plus each row's
+    ``extra``) as a JSON array of objects: datetimes as ISO 8601 text with their offset."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    prep = [
+        (f.column, f.attname, None if f.get_internal_type() in _PLAIN else f.get_db_prep_save)
+        for f in _record_fields(model, leave_out)
+    ]
+    rows = []
+    for i, obj in enumerate(instances):
+        row = dict(extra[i]) if extra else {}
+        for column, attname, to_db in prep:
+            value = getattr(obj, attname)
+            row[column] = value if to_db is None else to_db(value, conn)
+        rows.append(row)
+    return _RECORDS.encode(rows)
+
+
+def _record_fields(model: type[Model], leave_out: Collection[str]) -> list[Any]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in leave_out]
+
+
+def _isoformat(value: Any) -> str:
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go in a JSON record")
+
+
+_recordsets: dict[tuple[type[Model], frozenset[str], str], tuple[str, list[str]]] = {}
+_RECORDS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_isoformat)
 
 
 def saved(instances: Sequence[Model], ids: Sequence[int]) -> None:

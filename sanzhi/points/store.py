@@ -362,6 +362,7 @@ def _placing(redemption: Redemption, movement: StockMovement, quantity: int) -> 
         joins="r",
         returns="r.id, (SELECT id FROM m)",
         done=done,
+        redemption="r.id",
     )
 
 
