@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 VENV = ROOT / ".venv" / "bin"
 HELPDESK_VERSION = "2.6.1"
+CEILING_WSGI = "gunicorn + a bare WSGI app"
+CEILING_ME = "Sanzhi GET /api/v1/me"
 
 
 @dataclass
@@ -65,6 +67,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--port", type=int, default=8931)
     p.add_argument("--helpdesk-port", type=int, default=8932)
     p.add_argument("--no-helpdesk", action="store_true")
+    p.add_argument("--no-ceiling", action="store_true", help="skip the bare WSGI app and GET /api/v1/me")
+    p.add_argument("--ceiling-port", type=int, default=8933)
     return p.parse_args()
 
 
@@ -446,6 +450,8 @@ def main() -> int:
     conns = [int(c) for c in args.conns.split(",")]
     dsn = f"{args.pg}/{args.db}"
     rows: dict[str, dict[int, Load]] = {"pgbench": {}, "Sanzhi": {}, "django-helpdesk": {}}
+    # What the stack serves with no ticket work: the server alone, and an authenticated API read.
+    ceiling: dict[str, dict[int, Load]] = {CEILING_WSGI: {}, CEILING_ME: {}}
     lists: dict[str, Load] = {}
     notes: list[str] = []
 
@@ -468,6 +474,9 @@ def main() -> int:
         token_header=f"Token {tokens['demo-gridworker']}",
         body=None,
     )
+    me = lua(
+        OUT / "wrk_sanzhi_me.lua", method="GET", token_header=f"Token {tokens['demo-gridworker']}", body=None
+    )
     serve = [
         str(VENV / "sanzhi"),
         "serve",
@@ -488,6 +497,10 @@ def main() -> int:
                     f"Sanzhi {c} conns: wrk counted {load.requests} requests but {made} tickets were made"
                 )
             rows["Sanzhi"][c] = load
+        if not args.no_ceiling:
+            for c in conns:
+                print(f"[sanzhi] GET /api/v1/me, {c} connections …", flush=True)
+                ceiling[CEILING_ME][c] = wrk(f"{base}/api/v1/me", conns=c, seconds=args.seconds, script=me)
         for size in (args.small, args.big):
             print(f"[sanzhi] loading to {size:,} tickets …", flush=True)
             seconds = clone_rows(dsn, "tickets_ticket", size, spread=True)
@@ -500,6 +513,25 @@ def main() -> int:
                     seconds=max(10, args.seconds),
                     script=script,
                     threads=1,
+                )
+
+    if not args.no_ceiling:
+        bare = [
+            str(VENV / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{args.ceiling_port}",
+            "--workers",
+            str(args.workers),
+            "--chdir",
+            str(ROOT / "bench"),
+            "floor_wsgi:app",
+        ]
+        ceiling_base = f"http://127.0.0.1:{args.ceiling_port}"
+        with server(bare, env, f"{ceiling_base}/", OUT / "ceiling-serve.log"):
+            for c in conns:
+                print(f"[ceiling] bare WSGI app, {c} connections …", flush=True)
+                ceiling[CEILING_WSGI][c] = wrk(
+                    f"{ceiling_base}/", conns=c, seconds=args.seconds, script=create
                 )
 
     for c in conns:
@@ -561,7 +593,7 @@ def main() -> int:
                 threads=1,
             )
 
-    report = render(args, conns, rows, lists, notes)
+    report = render(args, conns, rows, lists, notes, ceiling)
     print()
     print(report)
     (ROOT / "bench" / "RESULTS-tickets.md").write_text(report + "\n", encoding="utf-8")
@@ -574,6 +606,7 @@ def render(
     rows: dict[str, dict[int, Load]],
     lists: dict[str, Load],
     notes: list[str],
+    ceiling: dict[str, dict[int, Load]],
 ) -> str:
     load1, load5, load15 = os.getloadavg()
     lines = [
@@ -619,6 +652,28 @@ def render(
         lines.append(
             f"| Sanzhi p99 at 8 conns (goal < 25 ms) | {p99_8.p99_ms:.1f} ms |" + " |" * (len(conns) - 1)
         )
+    if any(ceiling.values()):
+        lines += [
+            "",
+            "## The ceiling: what the web stack serves here with no ticket work",
+            "",
+            "The same gunicorn workers and wrk settings: a WSGI app that answers a fixed JSON body (the",
+            "server alone; the create request's body is sent and read), and Sanzhi's `GET /api/v1/me`",
+            "as the grid worker (middleware, DRF, token authentication, the caller's roles). A create",
+            "does that much and a transaction of writes besides.",
+            "",
+            "| what | " + " | ".join(f"{c} conns req/s (p99 ms)" for c in conns) + " |",
+            "|---|" + "---:|" * len(conns),
+        ]
+        for what, per in ceiling.items():
+            cells = [f"{per[c].rps:.1f} ({per[c].p99_ms:.1f})" if c in per else "–" for c in conns]
+            lines.append(f"| {what} | " + " | ".join(cells) + " |")
+        for what in (CEILING_WSGI, CEILING_ME):
+            cells = []
+            for c in conns:
+                top, pg = ceiling[what].get(c), rows["pgbench"].get(c)
+                cells.append(f"{top.rps / pg.rps:.3f}" if top and pg and pg.rps else "–")
+            lines.append(f"| {what} / pgbench | " + " | ".join(cells) + " |")
     lines += [
         "",
         "## List (GET first page, 50 per page, 1 connection)",
